@@ -1,0 +1,441 @@
+"""Sphinx extension: the ``{talk}`` role, the ``talk-card`` and ``talk-catalog`` directives,
+the ``talk`` domain that holds backlinks, and generated talk/conference/tag pages.
+
+State that spans documents lives in :class:`TalkDomain`, keyed by docname, so incremental and
+parallel builds stay correct (``clear_doc``/``merge_domaindata``). Pages whose backlinks change
+are returned from ``env-get-updated`` so they are written again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
+from sphinx.domains import Domain
+from sphinx.environment import BuildEnvironment
+from sphinx.errors import ExtensionError
+from sphinx.transforms import SphinxTransform
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective, SphinxRole
+from sphinx.util.osutil import relative_uri
+
+from . import __version__, pages
+from . import config as tb_config
+from .catalog import Catalog, CatalogError, load_catalog, split_list
+from .frontmatter import load_field_specs, parse_front_matter, validate_front_matter
+
+logger = logging.getLogger(__name__)
+
+# --------------------------------------------------------------------------- nodes
+
+
+class pending_talk_ref(nodes.reference):
+    """A link to a generated page (talk, conference, tag); its URI is set per builder."""
+
+
+class talk_card(nodes.container):
+    """The card a ``talk-card`` directive renders."""
+
+
+class talk_backrefs(nodes.General, nodes.Element):
+    """Placeholder for "also covered in" links, filled once all documents are read."""
+
+
+class talk_coverage(nodes.General, nodes.Inline, nodes.Element):
+    """Placeholder for the number of note sections covering a talk (catalog table)."""
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def catalog_of(app: Sphinx) -> Catalog:
+    """The catalog loaded at config time (shared by forked parallel readers)."""
+    return app.talkbook_catalog  # type: ignore[attr-defined]
+
+
+def page_target(app: Sphinx, kind: str, ident: str) -> str:
+    cfg = tb_config.read(app.config)
+    folder = {"talk": cfg.talks_path, "conference": cfg.conferences_path, "tag": cfg.tags_path}[kind]
+    return f"{folder}/{ident}"
+
+
+def page_ref(app: Sphinx, kind: str, ident: str, text: str, classes: Iterable[str] = ()) -> pending_talk_ref:
+    node = pending_talk_ref("", "", internal=True, classes=["talkbook-ref", f"talkbook-{kind}-ref", *classes])
+    node["talkbook_target"] = page_target(app, kind, ident)
+    node += nodes.Text(text)
+    return node
+
+
+def note_catalog_dependency(env: BuildEnvironment) -> None:
+    """The page shows catalog rows: reread it when a CSV changes."""
+    data = Path(env.app.confdir) / tb_config.read(env.config).data_dir
+    for name in ("talks.csv", "conferences.csv", "tags.csv"):
+        env.note_dependency(str(data / name))
+
+
+def conference_label(cat: Catalog, talk: dict[str, str]) -> str:
+    conf = cat.conference(talk["conference"])
+    return f"{conf['name']} · {talk['day']}일차" if talk["day"] else conf["name"]
+
+
+# --------------------------------------------------------------------------- role
+
+
+class TalkRole(SphinxRole):
+    """``{talk}`id``` or ``{talk}`text <id>``` — a link to the talk's page with its title."""
+
+    explicit = re.compile(r"^(?P<text>.+?)\s*<(?P<id>[^<>]+)>$", re.S)
+
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        m = self.explicit.match(self.text)
+        talk_id, text = (m["id"].strip(), m["text"]) if m else (self.text.strip(), None)
+        cat = catalog_of(self.env.app)
+        note_catalog_dependency(self.env)
+        if not cat.has_talk(talk_id):
+            close = cat.closest_talks(talk_id)
+            hint = f" — did you mean {', '.join(close)}?" if close else " — ids are listed in data/talks.csv"
+            logger.warning(f"unknown talk id {talk_id!r}{hint}", location=self.get_location(), type="talkbook", subtype="unknown-talk")
+            return [nodes.literal(self.rawtext, self.text, classes=["talkbook-unknown"])], []
+        talk = cat.talk(talk_id)
+        node = page_ref(self.env.app, "talk", talk_id, text or talk["title"])
+        node["talkbook_mention"] = talk_id
+        node["reftitle"] = f"{talk['title_en']} ({conference_label(cat, talk)})"
+        return [node], []
+
+
+# --------------------------------------------------------------------------- directives
+
+
+def build_card(app: Sphinx, talk_id: str, docname: str) -> talk_card:
+    """The card: title, English title, conference/day, speakers, material, tags, backlinks."""
+    cat = catalog_of(app)
+    talk = cat.talk(talk_id)
+    card = talk_card(classes=["talkbook-card"])
+    card["talk_id"] = talk_id
+    title = nodes.paragraph(classes=["talkbook-card-title"])
+    title += page_ref(app, "talk", talk_id, talk["title"])
+    card += title
+    card += nodes.paragraph(text=talk["title_en"], classes=["talkbook-card-title-en"])
+    if talk["title_status"] == "subject":
+        card += nodes.paragraph(text="노트에 발표 제목이 기록되어 있지 않아 주제로 적었습니다.", classes=["talkbook-card-note"])
+    fields = nodes.field_list(classes=["talkbook-card-fields"])
+
+    def field(name: str, *body: nodes.Node) -> None:
+        para = nodes.paragraph()
+        para.extend(body)
+        fields.append(nodes.field("", nodes.field_name(text=name), nodes.field_body("", para)))
+
+    conf = cat.conference(talk["conference"])
+    day = [nodes.Text(f" · {talk['day']}일차")] if talk["day"] else []
+    kind = [nodes.Text(" · 키노트")] if talk["kind"] == "keynote" else []
+    field("행사", page_ref(app, "conference", conf["id"], conf["name"]), *day, *kind)
+    speakers = split_list(talk["speakers"])
+    field("발표자", nodes.Text(", ".join(speakers) if speakers else "노트에 기록 없음"))
+    if talk["organization"]:
+        field("소속", nodes.Text(talk["organization"]))
+    material: list[nodes.Node] = []
+    for label, key in (("발표 자료", "slides_url"), ("영상", "video_url")):
+        if talk[key]:
+            if material:
+                material.append(nodes.Text(" · "))
+            material.append(nodes.reference("", label, refuri=talk[key], classes=["talkbook-external"]))
+    if material:
+        field("자료", *material)
+    tag_nodes: list[nodes.Node] = []
+    for tag in split_list(talk["tags"]):
+        tag_nodes.append(page_ref(app, "tag", tag, cat.tag(tag)["label"], classes=["talkbook-tag"]))
+        tag_nodes.append(nodes.Text(" "))
+    field("태그", *tag_nodes[:-1])
+    card += fields
+    card += talk_backrefs(talk_id=talk_id, docname=docname)
+    return card
+
+
+class TalkCardDirective(SphinxDirective):
+    """Mark the enclosing section as covering a talk and render its card."""
+
+    required_arguments = 1
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        talk_id = self.arguments[0].strip()
+        cat = catalog_of(self.env.app)
+        note_catalog_dependency(self.env)
+        if not cat.has_talk(talk_id):
+            close = cat.closest_talks(talk_id)
+            hint = f" — did you mean {', '.join(close)}?" if close else " — ids are listed in data/talks.csv"
+            logger.warning(f"unknown talk id {talk_id!r}{hint}", location=self.get_location(), type="talkbook", subtype="unknown-talk")
+            return []
+        card = build_card(self.env.app, talk_id, self.env.docname)
+        self.set_source_info(card)
+        return [card]
+
+
+class TalkCatalogDirective(SphinxDirective):
+    """A table of every talk (filterable, sortable) plus links to conference and tag pages."""
+
+    has_content = False
+    option_spec = {"class": directives.class_option}
+
+    def run(self) -> list[nodes.Node]:
+        app = self.env.app
+        cat = catalog_of(app)
+        note_catalog_dependency(self.env)
+        self.env.get_domain("talk").data["views"][self.env.docname] = ["*"]
+        nav = nodes.paragraph(classes=["talkbook-catalog-nav"])
+        nav += nodes.strong(text="행사별: ")
+        for i, conf in enumerate(cat.conferences.to_dict("records")):
+            if i:
+                nav += nodes.Text(" · ")
+            nav += page_ref(app, "conference", conf["id"], conf["name"])
+        nav += nodes.Text(" — ")
+        nav += page_ref(app, "tag", "index", f"태그 {len(cat.tags)}개 전체 보기")
+        out: list[nodes.Node] = [nav, pages.catalog_filters(cat)]
+        out.append(pages.catalog_table(app, cat, page_ref, talk_coverage))
+        return out
+
+
+# --------------------------------------------------------------------------- domain
+
+
+class TalkDomain(Domain):
+    """Which document sections cover or mention which talks (per docname)."""
+
+    name = "talk"
+    label = "Talks"
+    initial_data: dict[str, Any] = {
+        "covers": {},  # docname -> [(talk_id, anchor, section title, line)]
+        "mentions": {},  # docname -> [talk_id, ...]
+        "pages": {},  # docname -> {"title": str, "kind": str, ...}
+        "views": {},  # docname -> talk ids whose backlinks the page shows ("*" = all)
+        "signatures": {},  # docname -> digest of the backlinks last written (main process only)
+    }
+    PER_DOC = ("covers", "mentions", "pages", "views")
+
+    def clear_doc(self, docname: str) -> None:
+        for key in self.PER_DOC:
+            self.data[key].pop(docname, None)
+
+    def merge_domaindata(self, docnames: set[str], otherdata: dict[str, Any]) -> None:
+        for key in self.PER_DOC:
+            for docname in docnames:
+                if docname in otherdata[key]:
+                    self.data[key][docname] = otherdata[key][docname]
+
+    def resolve_xref(self, env, fromdocname, builder, typ, target, node, contnode):  # noqa: D102
+        return None  # links are made by pending_talk_ref, not by xrefs
+
+    def resolve_any_xref(self, env, fromdocname, builder, target, node, contnode):  # noqa: D102
+        return []
+
+    def get_objects(self) -> Iterator[tuple[str, str, str, str, str, int]]:
+        for docname, covers in sorted(self.data["covers"].items()):
+            for talk_id, anchor, _title, _line in covers:
+                yield (f"{docname}#{anchor}:{talk_id}", talk_id, "talk", docname, anchor, 1)
+
+    # -- queries used by pages and placeholders
+
+    def covers_of(self, talk_id: str) -> list[tuple[str, str, str]]:
+        """(docname, anchor, section title) of every section covering the talk, in doc order."""
+        return [
+            (doc, anchor, title)
+            for doc, covers in sorted(self.data["covers"].items())
+            for tid, anchor, title, _ in covers
+            if tid == talk_id
+        ]
+
+    def mentions_of(self, talk_id: str) -> list[str]:
+        return sorted(doc for doc, ids in self.data["mentions"].items() if talk_id in ids)
+
+    def backlinks_digest(self, talk_ids: list[str]) -> str:
+        everything = "*" in talk_ids
+        data = {
+            "covers": {d: [c for c in cs if everything or c[0] in talk_ids] for d, cs in self.data["covers"].items()},
+            "mentions": {d: [m for m in ms if everything or m in talk_ids] for d, ms in self.data["mentions"].items()},
+            "titles": {d: p.get("title", "") for d, p in self.data["pages"].items()},
+        }
+        return hashlib.sha1(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------- transforms and events
+
+
+def slugify(text: str) -> str:
+    """A readable anchor for any script: lowercase, word characters and hyphens (한글 kept)."""
+    text = re.sub(r"[^\w\s-]", "", text.lower(), flags=re.UNICODE)
+    return re.sub(r"[\s_-]+", "-", text).strip("-") or "section"
+
+
+class ReadableSectionIds(SphinxTransform):
+    """Give sections with non-ASCII titles a readable id instead of docutils' ``id1``.
+
+    Docutils drops Hangul when it makes ids, so every Korean heading would become ``#id3``
+    and links would break whenever a heading is added above. The slug depends only on the
+    heading text (deduplicated with -2, -3 within the page).
+    """
+
+    default_priority = 200  # after parsing, before the TOC and labels are collected
+
+    def apply(self, **kwargs: Any) -> None:
+        used = set(self.document.ids)
+        for section in self.document.findall(nodes.section):
+            ids = section["ids"]
+            auto = [i for i in ids if re.fullmatch(r"id\d+", i)]
+            if not auto or not section.children or not isinstance(section[0], nodes.title):
+                continue
+            base = slugify(section[0].astext())
+            slug, n = base, 1
+            while slug in used:
+                n += 1
+                slug = f"{base}-{n}"
+            used.add(slug)
+            old = auto[0]
+            ids[ids.index(old)] = slug
+            self.document.ids[slug] = section
+            # keep internal references that already point at the old id working
+            for ref in self.document.findall(nodes.reference):
+                if ref.get("refid") == old:
+                    ref["refid"] = slug
+
+
+def on_config_inited(app: Sphinx, config) -> None:
+    tb_config.validate(app, config)
+    cfg = tb_config.read(config)
+    data_dir = Path(app.confdir) / cfg.data_dir
+    try:
+        app.talkbook_catalog = load_catalog(data_dir)  # type: ignore[attr-defined]
+    except CatalogError as err:
+        raise ExtensionError(str(err)) from None
+    app.talkbook_fm_specs = load_field_specs(data_dir)  # type: ignore[attr-defined]
+    static = str(Path(__file__).parent / "static")
+    if static not in config.html_static_path:
+        config.html_static_path.append(static)
+
+
+def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
+    """Validate front matter; remember the page's metadata in the domain."""
+    cfg = tb_config.read(app.config)
+    path = app.env.doc2path(docname, base=False)
+    fm, problems = parse_front_matter(source[0], str(path))
+    meta = fm.talkbook
+    in_notes = str(path).startswith(cfg.notes_dir.rstrip("/") + "/")
+    if in_notes or "talkbook" in fm.data:
+        problems += validate_front_matter(fm, str(path), catalog_of(app), app.talkbook_fm_specs)  # type: ignore[attr-defined]
+    for p in problems:
+        logger.warning(f"{p.column + ': ' if p.column else ''}{p.message}{f' ({p.fix})' if p.fix else ''}",
+                       location=(docname, p.line or None), type="talkbook", subtype="front-matter")
+    if meta:
+        note_catalog_dependency(app.env)
+        app.env.get_domain("talk").data["pages"][docname] = {
+            "kind": str(meta.get("kind", "")),
+            "conference": str(meta.get("conference", "") or ""),
+            "day": meta.get("day"),
+            "tags": [str(t) for t in meta.get("tags", []) or []],
+            "talks": [str(t) for t in meta.get("talks", []) or []],
+            "description": str(meta.get("description", "") or ""),
+            "line": fm.lines.get("talkbook.talks", fm.lines.get("talkbook", 1)),
+        }
+
+
+def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
+    """Record which sections cover and which paragraphs mention which talks."""
+    env = app.env
+    docname = env.docname
+    domain = env.get_domain("talk")
+    covers = []
+    for card in doctree.findall(talk_card):
+        section = card.parent
+        while section is not None and not isinstance(section, nodes.section):
+            section = section.parent
+        if section is None:
+            anchor, title = "", env.titles[docname].astext() if docname in env.titles else docname
+        else:
+            anchor, title = section["ids"][0], section[0].astext()
+        card["ids"].append(f"talk-{card['talk_id']}")
+        covers.append((card["talk_id"], anchor, title, card.line or 0))
+    mentions = sorted({n["talkbook_mention"] for n in doctree.findall(pending_talk_ref) if "talkbook_mention" in n})
+    domain.data["covers"][docname] = covers
+    domain.data["mentions"][docname] = mentions
+    page = domain.data["pages"].get(docname)
+    title = doctree.next_node(nodes.title)
+    if page is not None:
+        page["title"] = title.astext() if title else docname
+        declared = set(page["talks"])
+        carded = {c[0] for c in covers}
+        for talk_id in sorted(carded - declared):
+            logger.warning(f"talk-card {talk_id!r} is not listed in front matter `talks` (add it there)",
+                           location=(docname, page["line"]), type="talkbook", subtype="front-matter")
+        for talk_id in sorted(declared - carded):
+            logger.warning(f"front matter lists talk {talk_id!r} but the page has no talk-card for it "
+                           "(add a ```{talk-card} section or remove the id)",
+                           location=(docname, page["line"]), type="talkbook", subtype="front-matter")
+    else:
+        domain.data["pages"][docname] = {"title": title.astext() if title else docname, "kind": "", "talks": [], "tags": []}
+    domain.data["views"][docname] = sorted({c[0] for c in covers}) + domain.data["views"].get(docname, [])
+
+
+def on_env_get_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """Write again every page whose shown backlinks changed since it was last written."""
+    domain: TalkDomain = env.get_domain("talk")  # type: ignore[assignment]
+    changed = []
+    for docname, talk_ids in domain.data["views"].items():
+        if not talk_ids:
+            continue
+        digest = domain.backlinks_digest(talk_ids)
+        if domain.data["signatures"].get(docname) != digest:
+            domain.data["signatures"][docname] = digest
+            changed.append(docname)
+    for docname in list(domain.data["signatures"]):
+        if docname not in env.all_docs:
+            del domain.data["signatures"][docname]
+    return changed
+
+
+class ResolveTalkRefs(SphinxPostTransform):
+    """Turn placeholders into links, now that every document has been read."""
+
+    default_priority = 5
+
+    def run(self, **kwargs: Any) -> None:
+        builder = self.app.builder
+        here = builder.get_target_uri(self.env.docname)
+        for ref in self.document.findall(pending_talk_ref):
+            ref["refuri"] = relative_uri(here, builder.get_target_uri(ref["talkbook_target"]))
+        domain: TalkDomain = self.env.get_domain("talk")  # type: ignore[assignment]
+        for node in list(self.document.findall(talk_backrefs)):
+            node.replace_self(pages.backrefs_paragraph(self.app, domain, node["talk_id"], node["docname"], here))
+        for node in list(self.document.findall(talk_coverage)):
+            node.replace_self(nodes.Text(str(len(domain.covers_of(node["talk_id"])))))
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    tb_config.register(app)
+    app.add_node(talk_backrefs)
+    app.add_node(talk_coverage)
+    app.add_role("talk", TalkRole())
+    app.add_directive("talk-card", TalkCardDirective)
+    app.add_directive("talk-catalog", TalkCatalogDirective)
+    app.add_domain(TalkDomain)
+    app.add_transform(ReadableSectionIds)
+    app.add_post_transform(ResolveTalkRefs)
+    app.connect("config-inited", on_config_inited, priority=400)
+    app.connect("source-read", on_source_read)
+    app.connect("doctree-read", on_doctree_read)
+    app.connect("env-get-updated", on_env_get_updated)
+    app.connect("html-collect-pages", pages.collect_pages)
+    app.add_css_file("talkbook.css")
+    app.add_js_file("talkbook.js", defer="defer")
+    return {
+        "version": __version__,
+        "env_version": 1,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }

@@ -1,0 +1,153 @@
+"""Front matter of book pages: read it with line numbers and check it against the schema.
+
+The schema is the ``front_matter`` section of ``data/schema.yaml``. Problems come back as
+:class:`talkbook.catalog.Problem` so every tool prints them the same way.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .catalog import Catalog, Problem, display_path, is_url  # noqa: F401  (is_url re-exported)
+
+FENCE = "---"
+
+
+@dataclass
+class FrontMatter:
+    """The parsed YAML block at the top of a page."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)  # key -> line in the file
+    start: int = 0  # line of the opening fence (0 when there is none)
+    end: int = 0  # line of the closing fence
+
+    @property
+    def talkbook(self) -> dict[str, Any]:
+        value = self.data.get("talkbook")
+        return value if isinstance(value, dict) else {}
+
+
+def split_front_matter(text: str) -> tuple[str | None, int]:
+    """Return the YAML text between the fences and the line of the closing fence."""
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != FENCE:
+        return None, 0
+    for i, line in enumerate(lines[1:], start=2):
+        if line.strip() == FENCE:
+            return "\n".join(lines[1 : i - 1]), i
+    return None, -1
+
+
+def parse_front_matter(text: str, path: str) -> tuple[FrontMatter, list[Problem]]:
+    """Parse a page's front matter (MyST .md, or .ipynb metadata)."""
+    if path.endswith(".ipynb"):
+        try:
+            meta = json.loads(text).get("metadata", {})
+        except json.JSONDecodeError as err:
+            return FrontMatter(), [Problem(path, err.lineno, "", f"invalid notebook JSON: {err.msg}", "fix the JSON")]
+        return FrontMatter(meta, {k: 1 for k in meta}, 1, 1), []
+    body, end = split_front_matter(text)
+    if end == -1:
+        return FrontMatter(), [Problem(path, 1, "", "front matter has no closing '---'", "end the YAML block with a line '---'")]
+    if body is None:
+        return FrontMatter(), []
+    try:
+        node = yaml.compose(body)
+        data = yaml.safe_load(body) or {}
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = mark.line + 2 if mark else 1
+        msg = getattr(err, "problem", None) or str(err)
+        return FrontMatter(), [Problem(path, line, "", f"malformed YAML front matter: {msg}", "check indentation and quoting")]
+    if not isinstance(data, dict):
+        return FrontMatter(), [Problem(path, 2, "", "front matter is not a mapping", "write `key: value` lines")]
+    lines: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            lines[key_node.value] = key_node.start_mark.line + 2
+            if key_node.value == "talkbook" and isinstance(value_node, yaml.MappingNode):
+                for sub, _ in value_node.value:
+                    lines[f"talkbook.{sub.value}"] = sub.start_mark.line + 2
+    return FrontMatter(data, lines, 1, end), []
+
+
+def load_field_specs(data_dir: Path) -> list[dict[str, Any]]:
+    raw = yaml.safe_load((Path(data_dir) / "schema.yaml").read_text(encoding="utf-8"))
+    return raw["front_matter"]["fields"]
+
+
+def validate_front_matter(fm: FrontMatter, path: str, catalog: Catalog, specs: list[dict[str, Any]]) -> list[Problem]:
+    """Check the ``talkbook:`` block of one page against the schema."""
+    problems: list[Problem] = []
+    meta = fm.data.get("talkbook")
+    if meta is None:
+        return [Problem(path, max(fm.start, 1), "talkbook", "page has no `talkbook:` front matter", "add it; `talkbook new` writes a template")]
+    if not isinstance(meta, dict):
+        return [Problem(path, fm.lines.get("talkbook", 1), "talkbook", "must be a mapping", "indent the fields under `talkbook:`")]
+    known_fields = {s["name"] for s in specs}
+    for key in meta:
+        if key not in known_fields:
+            close = difflib.get_close_matches(str(key), sorted(known_fields), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"known fields: {', '.join(sorted(known_fields))}"
+            problems.append(Problem(path, fm.lines.get(f"talkbook.{key}", fm.start), f"talkbook.{key}", "unknown field", hint))
+    kind = meta.get("kind")
+    refs = {
+        "conferences": set(catalog.conferences["id"]),
+        "tags": set(catalog.tags["id"]),
+        "talks": set(catalog.talks["id"]),
+    }
+    for spec in specs:
+        name = spec["name"]
+        line = fm.lines.get(f"talkbook.{name}", fm.lines.get("talkbook", 1))
+        value = meta.get(name)
+        required = spec.get("required") or kind in spec.get("required_for", [])
+        if value in (None, "", []):
+            if required:
+                problems.append(Problem(path, line, f"talkbook.{name}", "required field is missing", spec.get("help", "")))
+            continue
+        problems += _check_field(spec, value, path, line, refs)
+    return problems
+
+
+def _check_field(spec: dict[str, Any], value: Any, path: str, line: int, refs: dict[str, set[str]]) -> list[Problem]:
+    name, kind = f"talkbook.{spec['name']}", spec["type"]
+    if kind == "enum" and value not in spec["values"]:
+        return [Problem(path, line, name, f"{value!r} is not one of {', '.join(spec['values'])}", f"use one of: {', '.join(spec['values'])}")]
+    if kind == "int" and not isinstance(value, int):
+        return [Problem(path, line, name, f"{value!r} is not a whole number", "write a number such as 1")]
+    if kind == "date" and not hasattr(value, "isoformat"):
+        return [Problem(path, line, name, f"{value!r} is not a date", "write YYYY-MM-DD")]
+    if kind == "str" and not isinstance(value, str):
+        return [Problem(path, line, name, "must be text", "quote the value")]
+    items: list[Any] = [value]
+    if kind == "list":
+        if not isinstance(value, list):
+            return [Problem(path, line, name, "must be a list", "write [a, b] or one `- item` per line")]
+        items = value
+    out = []
+    target = spec.get("ref")
+    for item in items if target else []:
+        if str(item) not in refs[target]:
+            close = difflib.get_close_matches(str(item), sorted(refs[target]), n=3)
+            hint = f"did you mean {', '.join(repr(c) for c in close)}? " if close else ""
+            out.append(Problem(path, line, name, f"unknown {target[:-1]} id {item!r}", f"{hint}ids are listed in data/{target}.csv"))
+    return out
+
+
+def read_page(path: Path) -> tuple[FrontMatter, list[Problem]]:
+    """Read a page from disk and parse its front matter."""
+    shown = display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        data = path.read_bytes()
+        line = data[: err.start].count(b"\n") + 1
+        return FrontMatter(), [Problem(shown, line, "", "not UTF-8", "save the file as UTF-8")]
+    return parse_front_matter(text, shown)

@@ -1,0 +1,207 @@
+"""Korean search language for Sphinx's HTML search index.
+
+Sphinx has no Korean search language: with ``language = "ko"`` it falls back
+to English, which indexes every eojeol (whitespace word) whole.  The noun
+``쿠버네티스`` then misses a page that only says ``쿠버네티스를``.
+
+:class:`SearchKorean` keeps the English behaviour for Latin words (the same
+snowball ``porter`` stemmer that :class:`sphinx.search.en.SearchEnglish` uses,
+so the JS porter stemmer in the browser stays compatible) and, for every word
+that contains Hangul, adds the forms a reader may type, found with Kiwi
+(``kiwipiepy``) morphological analysis:
+
+* the surface form (what stock Sphinx indexes),
+* the form with trailing particles / copula / endings removed
+  (``쿠버네티스를`` -> ``쿠버네티스``, ``HBase에서`` -> ``hbase``),
+* nouns and roots, plus compound nouns that Kiwi splits, joined again
+  (``네임스페이스별로`` -> ``네임``, ``스페이스``, ``네임스페이스``, ``네임스페이스별``),
+* verb / adjective lemmas (``줄였다`` -> ``줄이다``),
+* Latin words with attached particles as the Latin word
+  (``k8s를`` -> ``k8s``, ``line_profiler로`` -> ``line_profiler``).
+
+Kiwi is loaded lazily, once per process, the first time Korean text is split.
+The browser side (particle stripping guided by the index) lives in
+:mod:`talkbook.search.stemmer_js`.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any
+
+from sphinx.search.en import SearchEnglish, english_stopwords
+
+from .stemmer_js import js_korean_stemmer
+
+#: Hangul syllables, jamo and compatibility jamo.
+HANGUL_RE = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
+#: A Latin/number run (an ASCII "word", underscores allowed) that contains a letter.
+LATIN_RUN_RE = re.compile(r"[0-9A-Za-z_]*[A-Za-z][0-9A-Za-z_]*")
+#: Sphinx's default word regex: the index is built from these words.
+WORD_RE = re.compile(r"\w+")
+
+#: Korean function words that carry no meaning on their own.  They are kept out of
+#: the index (Python) and dropped from queries (JS: the list goes to language_data.js).
+KOREAN_STOPWORDS = frozenset(
+    """
+    것 수 등 및 그 이 저 더 또 또는 그리고 하지만 그러나 그래서 때 중 위 후 전 내
+    좀 잘 안 못 약 개 명 번 분 곳 거 게 건 걸 데 뿐 듯 채 바 줄 따위 하다 되다 있다 없다
+    이다 아니다 않다 같다 이런 그런 저런 이것 그것 저것 여기 거기 우리 저희 제 나 너
+    """.split()
+)
+
+#: Kiwi tags whose morphemes are indexed as nouns (and joined into compounds).
+NOUN_TAGS = frozenset({"NNG", "NNP", "NR", "SL", "SH", "XR"})
+#: Tags that may continue a compound noun (noun-forming suffix: 최적+화, 모델+들).
+NOUN_SUFFIX_TAGS = frozenset({"XSN"})
+#: Verb / adjective stems, indexed as lemma (form + 다).
+VERB_TAGS = ("VV", "VA")
+
+
+def _is_trailing(tag: str) -> bool:
+    """Particles (J*), endings (E*) and the copula: stripped from the end of a word."""
+    return tag.startswith(("J", "E")) or tag == "VCP"
+
+
+class _KiwiHolder:
+    """Load Kiwi once per process, lazily (it takes ~2 s and ~100 MB)."""
+
+    _lock = threading.Lock()
+    _kiwi: Any = None
+    loads = 0  # how many times Kiwi was constructed in this process (for tests)
+
+    @classmethod
+    def get(cls) -> Any:
+        if cls._kiwi is None:
+            with cls._lock:
+                if cls._kiwi is None:
+                    from kiwipiepy import Kiwi
+
+                    cls._kiwi = Kiwi()
+                    cls.loads += 1
+        return cls._kiwi
+
+
+def get_kiwi() -> Any:
+    return _KiwiHolder.get()
+
+
+def kiwi_loaded() -> bool:
+    return _KiwiHolder._kiwi is not None
+
+
+def _lemma(token: Any) -> str:
+    lemma = getattr(token, "lemma", "") or ""
+    return lemma if lemma.endswith("다") else token.form + "다"
+
+
+def korean_word_forms(word: str, tokens: list[Any], offset: int) -> Iterator[str]:
+    """Forms to index for one Sphinx word that contains Hangul.
+
+    *tokens* are the Kiwi tokens that fall inside the word, *offset* the word's
+    start in the analysed text (Kiwi positions are relative to that text).
+    """
+    yield word
+    # Latin words glued to Hangul: HBase에서, k8s를, line_profiler로, AI플랫폼
+    for m in LATIN_RUN_RE.finditer(word):
+        yield m.group()
+    if not tokens:
+        return
+    # 1. strip trailing particles / endings / copula
+    i = len(tokens)
+    while i > 0 and _is_trailing(tokens[i - 1].tag):
+        i -= 1
+    if 0 < i < len(tokens):
+        cut = tokens[i].start - offset
+        if 0 < cut < len(word):
+            yield word[:cut]
+    # 2. nouns, roots, and compound nouns joined again
+    run: list[Any] = []
+
+    def flush() -> Iterator[str]:
+        # drop noun suffixes at the run's end for the "core" compound
+        core = list(run)
+        while core and core[-1].tag in NOUN_SUFFIX_TAGS:
+            core.pop()
+        for tok in core:
+            if tok.tag in NOUN_TAGS:
+                yield tok.form
+        for part in (core, run):
+            if len(part) > 1:
+                start = part[0].start - offset
+                end = part[-1].start + part[-1].len - offset
+                if 0 <= start < end <= len(word):
+                    yield word[start:end]
+
+    for tok in tokens:
+        if tok.tag in NOUN_TAGS or (run and tok.tag in NOUN_SUFFIX_TAGS):
+            run.append(tok)
+            continue
+        if run:
+            yield from flush()
+            run = []
+        if tok.tag.startswith(VERB_TAGS):
+            yield _lemma(tok)
+    if run:
+        yield from flush()
+
+
+class SearchKorean(SearchEnglish):
+    """Korean search language: Kiwi-based index forms + English porter for Latin."""
+
+    lang = "ko"
+    language_name = "Korean"
+    stopwords = set(english_stopwords) | set(KOREAN_STOPWORDS)
+    js_stemmer_code = js_korean_stemmer()
+
+    # -- index side -------------------------------------------------------
+    def split(self, input: str) -> list[str]:
+        if not HANGUL_RE.search(input):
+            return WORD_RE.findall(input)
+        return list(self._split_korean(input))
+
+    def _split_korean(self, text: str) -> Iterator[str]:
+        tokens = _analyse(text)
+        ti = 0
+        for m in WORD_RE.finditer(text):
+            word = m.group()
+            if not HANGUL_RE.search(word):
+                yield word
+                continue
+            start, end = m.span()
+            # Kiwi tokens are in text order; collect those inside this word
+            while ti < len(tokens) and tokens[ti].start < start:
+                ti += 1
+            j = ti
+            inside = []
+            while j < len(tokens) and tokens[j].start < end:
+                inside.append(tokens[j])
+                j += 1
+            yield from korean_word_forms(word, inside, start)
+
+    def stem(self, word: str) -> str:
+        if HANGUL_RE.search(word):
+            return word.lower()
+        return super().stem(word)
+
+    def word_filter(self, word: str) -> bool:
+        if not word:
+            return True
+        if word in self.stopwords:
+            return False
+        # a lone jamo (Kiwi's ᆫ, ᆯ ...) is never a word
+        if len(word) == 1 and not ("\uac00" <= word <= "\ud7a3" or word.isalnum()):
+            return False
+        return super().word_filter(word)
+
+
+@lru_cache(maxsize=4096)
+def _analyse_cached(text: str) -> tuple[Any, ...]:
+    return tuple(get_kiwi().tokenize(text))
+
+
+def _analyse(text: str) -> tuple[Any, ...]:
+    return _analyse_cached(text)
