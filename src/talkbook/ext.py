@@ -30,7 +30,7 @@ from sphinx.util.osutil import relative_uri
 from . import __version__, pages
 from . import config as tb_config
 from .catalog import Catalog, CatalogError, load_catalog, split_list
-from .frontmatter import load_field_specs, parse_front_matter, validate_front_matter
+from .frontmatter import load_field_specs, parse_front_matter, quote_dates, validate_front_matter
 
 logger = logging.getLogger(__name__)
 
@@ -333,6 +333,7 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
         logger.warning(f"{p.column + ': ' if p.column else ''}{p.message}{f' ({p.fix})' if p.fix else ''}",
                        location=(docname, p.line or None), type="talkbook", subtype="front-matter")
     if meta:
+        source[0] = quote_dates(source[0], fm)
         note_catalog_dependency(app.env)
         app.env.get_domain("talk").data["pages"][docname] = {
             "kind": str(meta.get("kind", "")),

@@ -6,7 +6,9 @@ The schema is the ``front_matter`` section of ``data/schema.yaml``. Problems com
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import re
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,6 +80,20 @@ def parse_front_matter(text: str, path: str) -> tuple[FrontMatter, list[Problem]
     return FrontMatter(data, lines, 1, end), []
 
 
+def quote_dates(text: str, fm: FrontMatter) -> str:
+    """Quote unquoted YAML dates in the ``talkbook:`` block.
+
+    YAML turns ``date: 2019-10-29`` into a date object, which MyST cannot serialise; quoting
+    keeps what the author wrote and lets the page build.
+    """
+    lines = text.split("\n")
+    for key, value in fm.talkbook.items():
+        line = fm.lines.get(f"talkbook.{key}")
+        if isinstance(value, dt.date) and line:
+            lines[line - 1] = re.sub(r"(:\s*)(\d{4}-\d{2}-\d{2})\s*$", r'\1"\2"', lines[line - 1])
+    return "\n".join(lines)
+
+
 def load_field_specs(data_dir: Path) -> list[dict[str, Any]]:
     raw = yaml.safe_load((Path(data_dir) / "schema.yaml").read_text(encoding="utf-8"))
     return raw["front_matter"]["fields"]
@@ -123,7 +139,10 @@ def _check_field(spec: dict[str, Any], value: Any, path: str, line: int, refs: d
     if kind == "int" and not isinstance(value, int):
         return [Problem(path, line, name, f"{value!r} is not a whole number", "write a number such as 1")]
     if kind == "date" and not hasattr(value, "isoformat"):
-        return [Problem(path, line, name, f"{value!r} is not a date", "write YYYY-MM-DD")]
+        try:
+            dt.date.fromisoformat(str(value))
+        except ValueError:
+            return [Problem(path, line, name, f"{value!r} is not a date", "write YYYY-MM-DD")]
     if kind == "str" and not isinstance(value, str):
         return [Problem(path, line, name, "must be text", "quote the value")]
     items: list[Any] = [value]

@@ -1,0 +1,67 @@
+# talkbook — every command creates/refreshes .venv first, so a fresh clone needs nothing else.
+SHELL      := /bin/bash
+PYTHON     ?= python3
+VENV       := .venv
+BIN        := $(VENV)/bin
+STAMP      := $(VENV)/.installed
+HOST       ?= 127.0.0.1
+PORT       ?= 8000
+HTML       := _build/html
+JB_FLAGS   := -W -n --keep-going
+PYTEST_ARGS ?=
+
+.PHONY: install build serve test lab bench bench-quick search-eval check clean chromium
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## build: the book, strictly (warnings are errors), into _build/html
+build: install
+	$(BIN)/jupyter-book build . $(JB_FLAGS)
+
+## serve: build, then serve the book on http://127.0.0.1:8000
+serve: build
+	@echo ""
+	@echo "  talkbook is served at http://$(HOST):$(PORT)/   (Ctrl+C to stop)"
+	@echo ""
+	$(BIN)/python -m http.server $(PORT) --bind $(HOST) --directory $(HTML)
+
+## chromium: Debian's Chromium for the browser tests (installed when missing and root)
+chromium:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "Installing Chromium from Debian's packages..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+	  echo "Chromium is missing and you are not root: run 'sudo apt-get install -y chromium'."; \
+	  echo "Browser tests will be skipped until then."; \
+	fi
+
+## test: every test (builds the real book once, runs the notebooks, drives Chromium)
+test: install chromium
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## check: fast checks of notes and catalog, without building
+check: install
+	$(BIN)/talkbook check
+
+## lab: JupyterLab with jupytext, so the MyST notebooks in book/demos open as notebooks
+lab: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-lab.txt
+	$(BIN)/jupyter lab book/demos
+
+## search-eval: stock Sphinx search vs ours on the same book (recall@5, MRR, index size)
+search-eval: install chromium
+	$(BIN)/python scripts/search_eval.py
+
+## bench: build-time and size benchmark on synthetic books (QUICK=1 for N=100,500)
+bench: install chromium
+	$(BIN)/python scripts/bench.py $(if $(QUICK),--quick,)
+
+clean:
+	rm -rf _build

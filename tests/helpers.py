@@ -1,0 +1,51 @@
+"""Shared helpers for the tests: building books, copying the repository, small books."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+JB = str(BIN / "jupyter-book")
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+IGNORE = shutil.ignore_patterns(".venv", "_build", ".git", "__pycache__", ".pytest_cache", "*.egg-info", ".ruff_cache")
+
+
+def jb_build(src: Path, out: Path, *extra: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
+    """Build the book in ``src`` strictly; HTML goes to ``out/_build/html``."""
+    cmd = [JB, "build", str(src), "-W", "-n", "--keep-going", "--path-output", str(out), *extra]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=src)
+
+
+def copy_repo(dest: Path) -> Path:
+    """A copy of the working tree without generated or environment folders."""
+    shutil.copytree(ROOT, dest, ignore=IGNORE)
+    return dest
+
+
+def mini_book(dest: Path, pages: dict[str, str], data: Path | None = None) -> Path:
+    """A small book: the real _config.yml and catalog, the given pages, a toc listing them.
+
+    ``pages`` maps docnames (e.g. ``book/intro``) to MyST text; the first one is the root.
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "_config.yml", dest / "_config.yml")
+    shutil.copytree(data or ROOT / "data", dest / "data")
+    for docname, text in pages.items():
+        path = dest / f"{docname}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    names = list(pages)
+    toc = ["format: jb-book", f"root: {names[0]}"]
+    if len(names) > 1:
+        toc += ["chapters:", *(f"  - file: {n}" for n in names[1:])]
+    (dest / "_toc.yml").write_text("\n".join(toc) + "\n", encoding="utf-8")
+    return dest
+
+
+def output_of(result: subprocess.CompletedProcess[str]) -> str:
+    return result.stdout + "\n" + result.stderr
