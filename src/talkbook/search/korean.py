@@ -50,15 +50,28 @@ KOREAN_STOPWORDS = frozenset(
     것 수 등 및 그 이 저 더 또 또는 그리고 하지만 그러나 그래서 때 중 위 후 전 내
     좀 잘 안 못 약 개 명 번 분 곳 거 게 건 걸 데 뿐 듯 채 바 줄 따위 하다 되다 있다 없다
     이다 아니다 않다 같다 이런 그런 저런 이것 그것 저것 여기 거기 우리 저희 제 나 너
+    은 는 가 을 를 의 에 도 로 와 과 에서 으로 만
     """.split()
 )
 
 #: Kiwi tags whose morphemes are indexed as nouns (and joined into compounds).
-NOUN_TAGS = frozenset({"NNG", "NNP", "NR", "SL", "SH", "XR"})
+#: Latin (SL) and numbers (SN) are left to LATIN_RUN_RE: Kiwi cuts k8s into k/8/s.
+NOUN_TAGS = frozenset({"NNG", "NNP", "NR", "SH", "XR"})
 #: Tags that may continue a compound noun (noun-forming suffix: 최적+화, 모델+들).
 NOUN_SUFFIX_TAGS = frozenset({"XSN"})
 #: Verb / adjective stems, indexed as lemma (form + 다).
 VERB_TAGS = ("VV", "VA")
+#: Predicate stems and verb-forming suffixes: no particle stripping after them.
+STEM_TAGS = ("VV", "VA", "VX", "XSV", "XSA", "VCN")
+
+
+#: Particles stripped by rule when Kiwi glued them to an unknown noun (longest first).
+FALLBACK_PARTICLES = sorted(
+    """을 를 은 는 이 가 의 에 에서 에게 으로 로 와 과 도 만 에는 에서는 에서도 으로는 로는 으로도 로도
+    에도 까지 부터 보다 처럼 이나 와는 과는 와의 과의 이라는 라는 이란 란""".split(),
+    key=len,
+    reverse=True,
+)
 
 
 def _is_trailing(tag: str) -> bool:
@@ -114,10 +127,22 @@ def korean_word_forms(word: str, tokens: list[Any], offset: int) -> Iterator[str
     i = len(tokens)
     while i > 0 and _is_trailing(tokens[i - 1].tag):
         i -= 1
-    if 0 < i < len(tokens):
+    # (only after a noun-like morpheme: 줄였다 -> "줄" is no word; a contracted
+    # ending also starts inside the stem's last syllable)
+    if 0 < i < len(tokens) and not tokens[i - 1].tag.startswith(STEM_TAGS):
         cut = tokens[i].start - offset
-        if 0 < cut < len(word):
+        prev_end = tokens[i - 1].start + tokens[i - 1].len - offset
+        if 0 < cut < len(word) and cut >= prev_end:
             yield word[:cut]
+    elif i == len(tokens) and tokens[-1].tag in NOUN_TAGS:
+        # Kiwi may read an unknown loanword and its particle as one noun
+        # (컨슈머를/NNG): strip a common particle by rule, keeping >= 2 syllables
+        for particle in FALLBACK_PARTICLES:
+            if word.endswith(particle) and len(word) - len(particle) >= 2:
+                stem = word[: -len(particle)]
+                if HANGUL_RE.search(stem[-1]):
+                    yield stem
+                break
     # 2. nouns, roots, and compound nouns joined again
     run: list[Any] = []
 
@@ -127,7 +152,14 @@ def korean_word_forms(word: str, tokens: list[Any], offset: int) -> Iterator[str
         while core and core[-1].tag in NOUN_SUFFIX_TAGS:
             core.pop()
         for tok in core:
-            if tok.tag in NOUN_TAGS:
+            # a one-syllable piece of a compound (증+폭) is no word of its own
+            # and neither is an out-of-vocabulary syllable (샤딩과 -> 샤/NNG? 딩/MAG)
+            # and a normalised form that is not in the text (디퓨전 -> 디퓨저+ᆫ) is no help
+            if (
+                tok.tag in NOUN_TAGS
+                and (len(tok.form) > 1 or (len(core) == 1 and not getattr(tok, "oov", False)))
+                and tok.form in word
+            ):
                 yield tok.form
         for part in (core, run):
             if len(part) > 1:
@@ -161,7 +193,7 @@ class SearchKorean(SearchEnglish):
     def split(self, input: str) -> list[str]:
         if not HANGUL_RE.search(input):
             return WORD_RE.findall(input)
-        return list(self._split_korean(input))
+        return [w for w in self._split_korean(input) if w]
 
     def _split_korean(self, text: str) -> Iterator[str]:
         tokens = _analyse(text)
