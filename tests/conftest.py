@@ -16,7 +16,12 @@ from helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, jb_build, output_of
 
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build the real book once per test session, strictly; return the HTML folder."""
+    """Build the real book once per test session, strictly; return the HTML folder.
+
+    Developers iterating on HTML tests may point TALKBOOK_BUILT_HTML at an existing build.
+    """
+    if os.environ.get("TALKBOOK_BUILT_HTML"):
+        return Path(os.environ["TALKBOOK_BUILT_HTML"])
     out = tmp_path_factory.mktemp("book")
     result = jb_build(ROOT, out)
     html = out / "_build" / "html"

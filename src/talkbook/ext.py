@@ -320,6 +320,23 @@ def on_config_inited(app: Sphinx, config) -> None:
         config.html_static_path.append(static)
 
 
+def declare_bundled_parallel_safe(app: Sphinx) -> None:
+    """Let Sphinx read in parallel despite two Jupyter Book extensions that never say.
+
+    Without a declaration Sphinx assumes an extension is unsafe and reads serially.
+    - sphinx_multitoc_numbering (always loaded by sphinx-external-toc) only replaces the
+      section numbering that runs in the main process after merging; with
+      ``use_multitoc_numbering: false`` it does nothing at all.
+    - sphinx_jupyterbook_latex's transforms return at once unless the builder is LaTeX.
+    """
+    multitoc = app.extensions.get("sphinx_multitoc_numbering")
+    if multitoc is not None and not app.config.use_multitoc_numbering:
+        multitoc.parallel_read_safe = True
+    latex = app.extensions.get("sphinx_jupyterbook_latex")
+    if latex is not None and app.builder.format != "latex":
+        latex.parallel_read_safe = True
+
+
 def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     """Validate front matter; remember the page's metadata in the domain."""
     cfg = tb_config.read(app.config)
@@ -428,6 +445,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_transform(ReadableSectionIds)
     app.add_post_transform(ResolveTalkRefs)
     app.connect("config-inited", on_config_inited, priority=400)
+    app.connect("builder-inited", declare_bundled_parallel_safe)
     app.connect("source-read", on_source_read)
     app.connect("doctree-read", on_doctree_read)
     app.connect("env-get-updated", on_env_get_updated)
