@@ -31,14 +31,14 @@ serve: build
 	@echo ""
 	$(BIN)/python -m http.server $(PORT) --bind $(HOST) --directory $(HTML)
 
-## chromium: Debian's Chromium for the browser tests (installed when missing and root)
+## chromium: Debian's Chromium and Korean fonts for the browser tests (installed when missing and root)
 chromium:
-	@if command -v chromium >/dev/null 2>&1; then :; \
+	@if command -v chromium >/dev/null 2>&1 && fc-list :lang=ko 2>/dev/null | grep -q .; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
-	  echo "Installing Chromium from Debian's packages..."; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  echo "Installing Chromium and Korean fonts (Noto CJK) from Debian's packages..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	else \
-	  echo "Chromium is missing and you are not root: run 'sudo apt-get install -y chromium'."; \
+	  echo "Chromium or a Korean font is missing and you are not root: run 'sudo apt-get install -y chromium fonts-noto-cjk'."; \
 	  echo "Browser tests will be skipped until then."; \
 	fi
 

@@ -166,8 +166,9 @@ async (query) => {
   Search.performSearch(query);
   const t0 = Date.now();
   // performSearch -> query -> _displayNextItem (one item per 5 ms) -> _finishSearch,
-  // which stops the pulse and fills the status line
-  while (!(Search._pulse_status === -1 && Search.status && Search.status.innerText)) {
+  // which fills the (new, empty) status line.  (Not _pulse_status: a pending pulse
+  // timer of an earlier search can set it back to 0 after the search finished.)
+  while (!(Search.status && Search.status.innerText)) {
     if (Date.now() - t0 > 20000) throw new Error("search did not finish: " + query);
     await new Promise((r) => setTimeout(r, 10));
   }

@@ -16,8 +16,11 @@
  *      (Sphinx only tries them for words longer than 2 characters).
  *   3. performTermsSearch: in a multi-word query, a word of <= 2 characters is
  *      optional in Sphinx.  Hangul words are meaningful at one or two syllables
- *      (샤딩, 서빙, 모델, 앱), so they are required like longer words; and a page
- *      must match every required word (Sphinx only compared the counts).
+ *      (샤딩, 서빙, 모델, 앱), so they are required like longer words, and so is
+ *      a short Latin word that is a term of the index (AI, UI, AR); a page must
+ *      match every required word (Sphinx only compared the counts).
+ *   4. performTermsSearch: a page's score is the sum of its matched words'
+ *      scores, not the maximum.
  * The extension puts this file on html_static_path so it replaces the theme's copy.
  * ---------------------------------------------------------------------------
  */
@@ -25,7 +28,12 @@
 
 /* talkbook.search PATCH: helpers for the Korean rules below */
 const _HANGUL_RE = /[\uAC00-\uD7A3\u1100-\u11FF\u3130-\u318F]/;
-const _isMeaningfulTerm = (term) => term.length > 2 || _HANGUL_RE.test(term);
+const _isMeaningfulTerm = (term) =>
+  term.length > 2 ||
+  _HANGUL_RE.test(term) ||
+  // a short Latin word that the book uses (ai, ui, ar, ml) is meant, not noise
+  Search._index.terms.hasOwnProperty(term) ||
+  Search._index.titleterms.hasOwnProperty(term);
 const _allowsPartialMatch = (term) =>
   term.length > 2 || (term.length === 2 && _HANGUL_RE.test(term));
 /* end talkbook.search PATCH */
@@ -607,7 +615,11 @@ const Search = {
         break;
 
       // select one (max) score for the file.
-      const score = Math.max(...wordList.map((w) => scoreMap.get(file)[w]));
+      /* talkbook.search PATCH (4): was
+           const score = Math.max(...wordList.map((w) => scoreMap.get(file)[w]));
+         the scores of the matched words are added, so a page with every query
+         word in a heading outranks one with only the best word there */
+      const score = wordList.reduce((sum, w) => sum + scoreMap.get(file)[w], 0);
       // add result to the result list
       results.push([
         docNames[file],
