@@ -44,6 +44,9 @@ def _builder_inited(app: Sphinx) -> None:
         return
     if app.builder.format != "html":
         return
+    lang = app.config.html_search_language or app.config.language or ""
+    if lang.split("_")[0] != "ko":
+        return  # another search language: Sphinx's own searchtools.js
     static = str(STATIC_DIR)
     if static not in app.config.html_static_path:
         # copied after the theme's static files, so our searchtools.js wins

@@ -21,6 +21,9 @@
  *      match every required word (Sphinx only compared the counts).
  *   4. performTermsSearch: a page's score is the sum of its matched words'
  *      scores, not the maximum.
+ *   5. _parseQuery / _performSearch: headings, index entries (the glossary) and
+ *      object names are matched by the query as typed or without its Korean
+ *      particles (샤딩을 finds the heading and glossary entry 샤딩).
  * The extension puts this file on html_static_path so it replaces the theme's copy.
  * ---------------------------------------------------------------------------
  */
@@ -36,6 +39,13 @@ const _isMeaningfulTerm = (term) =>
   Search._index.titleterms.hasOwnProperty(term);
 const _allowsPartialMatch = (term) =>
   term.length > 2 || (term.length === 2 && _HANGUL_RE.test(term));
+// a query word without its Korean particles (stems Hangul words only; Latin words
+// keep their spelling for matching headings and object names)
+const _withoutParticles = (word, stemmer) => {
+  if (!_HANGUL_RE.test(word)) return word;
+  const m = word.match(/^([0-9a-z_]*[a-z][0-9a-z_]*)[\uAC00-\uD7A3]+$/);
+  return m ? m[1] : stemmer.stemWord(word);
+};
 /* end talkbook.search PATCH */
 
 /**
@@ -302,7 +312,12 @@ const Search = {
     const searchTerms = new Set();
     const excludedTerms = new Set();
     const highlightTerms = new Set();
-    const objectTerms = new Set(splitQuery(query.toLowerCase().trim()));
+    /* talkbook.search PATCH (5): object names are also matched without Korean
+       particles (kafka의 -> kafka); was
+         const objectTerms = new Set(splitQuery(query.toLowerCase().trim())); */
+    const objectTerms = new Set(
+      splitQuery(query.toLowerCase().trim()).map((w) => _withoutParticles(w, stemmer))
+    );
     splitQuery(query.trim()).forEach((queryTerm) => {
       const queryTermLower = queryTerm.toLowerCase();
 
@@ -355,10 +370,22 @@ const Search = {
     _removeChildren(document.getElementById("search-progress"));
 
     const queryLower = query.toLowerCase().trim();
+    /* talkbook.search PATCH (5): headings and index entries (the glossary) are
+       matched by the query as typed or by the query without Korean particles
+       (샤딩을 -> 샤딩); _matchText returns the variant that matched, or null */
+    const _stemmer = new Stemmer();
+    const queryBare = splitQuery(queryLower)
+      .map((w) => _withoutParticles(w, _stemmer))
+      .join(" ");
+    const _matchText = (text) =>
+      [queryLower, queryBare].find((q) => text.includes(q) && q.length >= text.length / 2) || null;
     for (const [title, foundTitles] of Object.entries(allTitles)) {
-      if (title.toLowerCase().trim().includes(queryLower) && (queryLower.length >= title.length/2)) {
+      /* talkbook.search PATCH (5): was
+           if (title.toLowerCase().trim().includes(queryLower) && (queryLower.length >= title.length/2)) { */
+      const matched = _matchText(title.toLowerCase().trim());
+      if (matched) {
         for (const [file, id] of foundTitles) {
-          const score = Math.round(Scorer.title * queryLower.length / title.length);
+          const score = Math.round(Scorer.title * matched.length / title.length);
           const boost = titles[file] === title ? 1 : 0;  // add a boost for document titles
           normalResults.push([
             docNames[file],
@@ -374,9 +401,12 @@ const Search = {
 
     // search for explicit entries in index directives
     for (const [entry, foundEntries] of Object.entries(indexEntries)) {
-      if (entry.includes(queryLower) && (queryLower.length >= entry.length/2)) {
+      /* talkbook.search PATCH (5): was
+           if (entry.includes(queryLower) && (queryLower.length >= entry.length/2)) { */
+      const matched = _matchText(entry);
+      if (matched) {
         for (const [file, id, isMain] of foundEntries) {
-          const score = Math.round(100 * queryLower.length / entry.length);
+          const score = Math.round(100 * matched.length / entry.length);
           const result = [
             docNames[file],
             titles[file],
