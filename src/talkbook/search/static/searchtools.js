@@ -11,7 +11,8 @@
  * talkbook.search: this is Sphinx 7.4.7's sphinx/themes/basic/static/searchtools.js
  * with a minimal patch for Korean.  Every change is marked "talkbook.search PATCH".
  *   1. _parseQuery: a word that the stemmer reduces to a stop word (것을 -> 것)
- *      is dropped like a stop word typed as such.
+ *      is dropped like a stop word typed as such; the bare Korean word is
+ *      highlighted too (쿠버네티스 for 쿠버네티스를).
  *   2. performTermsSearch: partial matches also for two-syllable Hangul words
  *      (Sphinx only tries them for words longer than 2 characters).
  *   3. performTermsSearch: in a multi-word query, a word of <= 2 characters is
@@ -338,6 +339,9 @@ const Search = {
       else {
         searchTerms.add(word);
         highlightTerms.add(queryTermLower);
+        /* talkbook.search PATCH (1): also highlight the bare Korean word (쿠버네티스
+           for 쿠버네티스를); a lemma (줄이다) is not in the text, so not that */
+        if (_HANGUL_RE.test(word) && !word.endsWith("다")) highlightTerms.add(word);
       }
     });
 
