@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -47,5 +48,9 @@ def mini_book(dest: Path, pages: dict[str, str], data: Path | None = None) -> Pa
     return dest
 
 
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
 def output_of(result: subprocess.CompletedProcess[str]) -> str:
-    return result.stdout + "\n" + result.stderr
+    """What a command printed, both streams, without terminal colours."""
+    return ANSI.sub("", result.stdout + "\n" + result.stderr)
