@@ -94,3 +94,22 @@ def test_unknown_talk_id_fails_with_page_and_line(tmp_path: Path) -> None:
     assert "book/intro.md:11" in out
     assert "unknown talk id 'deview-2019-ai-suit'" in out
     assert "did you mean deview-2019-ai-suite" in out
+
+
+@pytest.mark.slow
+def test_bad_catalog_stops_the_build_with_every_problem(tmp_path: Path) -> None:
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    fixtures = Path(__file__).parent / "catalog_fixtures"
+    shutil.copy(fixtures / "duplicate-id" / "talks.csv", data / "talks.csv")
+    text = (data / "talks.csv").read_text(encoding="utf-8").replace("ml-platform,요약.\n", "ml-platfrm,요약.\n", 1)
+    (data / "talks.csv").write_text(text, encoding="utf-8")
+    src = mini_book(tmp_path / "src", {"book/intro": "# 홈\n\n본문.\n"}, data=data)
+    result = jb_build(src, tmp_path / "out")
+    out = output_of(result)
+    assert result.returncode != 0
+    assert "the talk catalog has 2 problems" in out
+    assert "data/talks.csv:2: tags: unknown tags id 'ml-platfrm' (did you mean 'ml-platform'?" in out
+    assert "data/talks.csv:3: id: duplicate id 'deview-2019-ai-suite'" in out
