@@ -1,0 +1,295 @@
+"""``talkbook.navcache``: render the sidebar navigation once per build, not once per page.
+
+The book theme (sphinx-book-theme on pydata-sphinx-theme) draws the whole book's navigation
+into every page: for each page it resolves the full toctree (``global_toctree_for_doc``
+deep-copies every entry), renders it with docutils, parses the HTML with BeautifulSoup and
+adds collapse widgets. Each step costs O(N) for N pages, so a build costs O(N²): for 500
+pages that is most of the build.
+
+With ``collapse_navbar`` off (the book theme's default) the navigation has the same
+structure on every page; only a few things depend on the page:
+
+* the ``current`` class on the entries leading to the page (``li`` gets ``current active``,
+  the ``ul`` holding it ``current``, the page's own link ``current`` and ``href="#"``),
+  and ``<details open="open">`` on those entries that have children;
+* relative links, which depend only on the page's folder.
+
+So this extension asks the theme for the navigation once (for a page at the root that is in
+no toctree, so nothing is current), marks the page-dependent spots, and per page copies the
+pre-rendered pieces for the page's folder and fills the few spots on the current branch.
+The HTML is the theme's own, byte for byte (``talkbook_navcache_check = True`` renders both
+and warns on any difference; the tests use it).
+
+It wraps pydata-sphinx-theme's ``html-page-context`` listener that defines
+``generate_toctree_html``; any other call (another ``kind``, ``startdepth``, collapsed or
+``show_nav_level = 0`` navigation, a builder other than ``html``, pages with a ``tocdepth``)
+or a page whose ``toctree`` helper another extension replaced (sphinx-notfound-page's 404
+page) goes to the theme's own function.
+
+Config: ``talkbook_navcache`` (default ``True``), ``talkbook_navcache_check`` (default
+``False``).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup
+from sphinx.application import Sphinx
+from sphinx.util import logging
+from sphinx.util.osutil import relative_uri
+
+from . import __version__
+
+logger = logging.getLogger(__name__)
+
+#: A docname that is in no toctree: the navigation rendered "for" it has nothing current.
+PSEUDO_DOC = "__talkbook_navcache__"
+#: Marker delimiter (a private-use character that no title or URL contains).
+M = "\ue000"
+TOKEN_RE = re.compile(
+    rf"( ?{M}L\d+{M}"  # li class: " current active"
+    rf"| class=\"{M}UA\d+{M}\""  # ul without classes: ' class="current"'
+    rf"|{M}UC\d+{M} "  # ul with classes: "current "
+    rf"|{M}AC\d+{M} "  # a class: "current "
+    rf"|{M}AH\d+{M}"  # a href: relative link, or "#" on the page itself
+    rf"| data-tbnav=\"{M}D\d+{M}\")"  # details: ' open="open"'
+)
+PARSE_RE = re.compile(rf"{M}(L|UA|UC|AC|AH|D)(\d+){M}")
+CURRENT = {
+    "L": " current active",
+    "UA": ' class="current"',
+    "UC": "current ",
+    "AC": "current ",
+    "AH": "#",
+    "D": ' open="open"',
+}
+
+
+@dataclass
+class Skeleton:
+    """The navigation HTML cut into literal pieces and page-dependent slots."""
+
+    pieces: list[str]  # literal text at even positions, slot placeholders at odd ones
+    slots: dict[tuple[str, int], int]  # (kind, number) -> index in pieces
+    hrefs: dict[int, str]  # AH slot number -> link target relative to the root
+    li_parent: dict[int, int | None]  # li -> enclosing li
+    li_ul: dict[int, int]  # li -> the ul that holds it
+    li_details: set[int]  # li that have a <details> slot
+    doc_lis: dict[str, list[int]]  # docname -> li whose own link is that page
+    by_folder: dict[str, list[str]] = field(default_factory=dict)
+
+    def neutral(self, folder: str) -> list[str]:
+        """Pieces with every slot filled for a page in *folder* that is not in the nav."""
+        cached = self.by_folder.get(folder)
+        if cached is None:
+            base = f"{folder}/{M}.html" if folder else f"{M}.html"
+            cached = list(self.pieces)
+            for (kind, num), pos in self.slots.items():
+                cached[pos] = (
+                    html.escape(relative_uri(base, self.hrefs[num]), quote=False)
+                    if kind == "AH"
+                    else ""
+                )
+            self.by_folder[folder] = cached
+        return cached
+
+    def render(self, pagename: str, target_uri: str) -> str:
+        folder = target_uri.rsplit("/", 1)[0] if "/" in target_uri else ""
+        pieces = self.neutral(folder)
+        own = self.doc_lis.get(pagename)
+        if not own:
+            return "".join(pieces)
+        pieces = list(pieces)
+        on_path: set[int] = set()
+        for li in own:
+            node: int | None = li
+            while node is not None and node not in on_path:
+                on_path.add(node)
+                node = self.li_parent[node]
+        fill = [("L", li) for li in on_path] + [
+            ("D", li) for li in on_path if li in self.li_details
+        ]
+        fill += [("UA", self.li_ul[li]) for li in on_path] + [
+            ("UC", self.li_ul[li]) for li in on_path
+        ]
+        fill += [("AC", li) for li in own] + [("AH", li) for li in own]
+        for key in fill:
+            pos = self.slots.get(key)
+            if pos is not None:
+                pieces[pos] = CURRENT[key[0]]
+        return "".join(pieces)
+
+
+def build_skeleton(
+    app: Sphinx, original: Any, show_nav_level: int, kwargs: dict[str, Any]
+) -> Skeleton:
+    """Ask the theme for the navigation of a root-level page that is in no toctree."""
+    builder = app.builder
+    ctx: dict[str, Any] = {
+        "toctree": lambda **kw: builder._get_local_toctree(PSEUDO_DOC, **kw),
+        "pathto": lambda *a, **kw: "",
+        "theme_external_links": [],
+    }
+    original(app, PSEUDO_DOC, "page.html", ctx, None)
+    soup = ctx["generate_toctree_html"]("sidebar", 0, show_nav_level, **kwargs)
+
+    uri_doc = {builder.get_target_uri(d): d for d in app.env.all_docs}
+    li_num: dict[int, int] = {}  # id(tag) -> number
+    ul_num: dict[int, int] = {}
+    hrefs: dict[int, str] = {}
+    li_parent: dict[int, int | None] = {}
+    li_ul: dict[int, int] = {}
+    li_details: set[int] = set()
+    doc_lis: dict[str, list[int]] = {}
+    for ul in soup.find_all("ul"):
+        k = ul_num[id(ul)] = len(ul_num)
+        classes = ul.get("class") or []
+        ul["class"] = [f"{M}UC{k}{M}", *classes] if classes else [f"{M}UA{k}{M}"]
+    for li in soup.find_all("li"):
+        k = li_num[id(li)] = len(li_num)
+        parent = li.find_parent("li")
+        li_parent[k] = li_num.get(id(parent)) if parent is not None else None
+        holder = li.find_parent("ul")
+        if holder is not None:
+            li_ul[k] = ul_num[id(holder)]
+        classes = list(li.get("class") or [])
+        at = next((i + 1 for i, c in enumerate(classes) if c.startswith("toctree-l")), 0)
+        li["class"] = [*classes[:at], f"{M}L{k}{M}", *classes[at:]]
+        details = li.find("details", recursive=False)
+        if details is not None and not details.has_attr("open"):
+            details["data-tbnav"] = f"{M}D{k}{M}"
+            li_details.add(k)
+        link = li.find("a", recursive=False)
+        if link is None or "://" in link.get("href", "") or "#" in link.get("href", ""):
+            continue
+        doc = uri_doc.get(link["href"])
+        if doc is None:
+            continue
+        doc_lis.setdefault(doc, []).append(k)
+        link["class"] = [f"{M}AC{k}{M}", *(link.get("class") or [])]
+        hrefs[k] = link["href"]
+        link["href"] = f"{M}AH{k}{M}"
+    text = str(soup)
+    pieces = TOKEN_RE.split(text)
+    slots = {}
+    for pos in range(1, len(pieces), 2):
+        m = PARSE_RE.search(pieces[pos])
+        slots[(m[1], int(m[2]))] = pos
+    return Skeleton(pieces, slots, hrefs, li_parent, li_ul, li_details, doc_lis)
+
+
+def _is_sphinx_toctree(fn: Any) -> bool:
+    """True for the builder's own ``toctree`` helper (not one replaced by another extension,
+    e.g. sphinx-notfound-page's absolute-URL one on the 404 page)."""
+    import sphinx.builders.html as sphinx_html
+
+    return getattr(getattr(fn, "__code__", None), "co_filename", None) == sphinx_html.__file__
+
+
+def _hashable(kwargs: dict[str, Any]) -> tuple:
+    return tuple(sorted((k, repr(v)) for k, v in kwargs.items()))
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes", "on")
+    return bool(value)
+
+
+def wrap(original: Any) -> Any:
+    """A drop-in for pydata-sphinx-theme's ``add_toctree_functions``."""
+
+    def add_toctree_functions(
+        app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any
+    ) -> None:
+        original(app, pagename, templatename, context, doctree)
+        theirs = context.get("generate_toctree_html")
+        if theirs is None or not app.config.talkbook_navcache or app.builder.name != "html":
+            return
+        state = app.__dict__.setdefault("_talkbook_navcache", {})
+        if "usable" not in state:
+            state["usable"] = not any("tocdepth" in m for m in app.env.metadata.values())
+        if not state["usable"]:
+            return
+        per_page: dict[tuple, Any] = {}
+
+        def generate_toctree_html(
+            kind: str, startdepth: int = 1, show_nav_level: int = 1, **kwargs: Any
+        ) -> Any:
+            if (
+                kind != "sidebar"
+                or int(startdepth) != 0
+                or int(show_nav_level) < 1
+                or _truthy(kwargs.get("collapse", True))
+                or not _is_sphinx_toctree(context.get("toctree"))
+            ):
+                return theirs(kind, startdepth, show_nav_level, **kwargs)
+            key = (int(show_nav_level), _hashable(kwargs))
+            if key in per_page:
+                return per_page[key]
+            skeleton = state.get(key)
+            if skeleton is None:
+                skeleton = state[key] = build_skeleton(app, original, int(show_nav_level), kwargs)
+            out = Markup(skeleton.render(pagename, app.builder.get_target_uri(pagename)))
+            state["pages"] = state.get("pages", 0) + 1
+            if app.config.talkbook_navcache_check:
+                expected = str(theirs(kind, startdepth, show_nav_level, **kwargs))
+                if expected != out:
+                    at = next(
+                        (i for i, (a, b) in enumerate(zip(expected, out, strict=False)) if a != b),
+                        min(len(expected), len(out)),
+                    )
+                    logger.warning(
+                        f"navcache: the cached navigation differs from the theme's at character {at}: "
+                        f"theme {expected[max(0, at - 80) : at + 80]!r} vs cached {out[max(0, at - 80) : at + 80]!r}",
+                        location=pagename,
+                        type="talkbook",
+                        subtype="navcache",
+                    )
+            per_page[key] = out
+            return out
+
+        context["generate_toctree_html"] = generate_toctree_html
+
+    add_toctree_functions.__wrapped__ = original  # type: ignore[attr-defined]
+    return add_toctree_functions
+
+
+def on_builder_inited(app: Sphinx) -> None:
+    """Swap the theme's listener for the caching one (same id and priority, same order)."""
+    app.__dict__.pop("_talkbook_navcache", None)
+    try:
+        from pydata_sphinx_theme import toctree as pst_toctree
+    except ImportError:  # another theme: nothing to speed up
+        return
+    listeners = app.events.listeners.get("html-page-context", [])
+    for i, listener in enumerate(listeners):
+        if listener.handler is pst_toctree.add_toctree_functions:
+            listeners[i] = listener._replace(handler=wrap(listener.handler))
+
+
+def on_env_updated(app: Sphinx, env: Any) -> None:
+    """Titles or the toc may have changed: the navigation is rendered again for this build."""
+    app.__dict__.pop("_talkbook_navcache", None)
+
+
+def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
+    state = app.__dict__.get("_talkbook_navcache") or {}
+    if state.get("pages"):
+        skeletons = sum(1 for k in state if isinstance(k, tuple))
+        logger.info(
+            f"talkbook.navcache: sidebar navigation rendered {skeletons}x, reused for {state['pages']} pages"
+        )
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_config_value("talkbook_navcache", True, "html", [bool])
+    app.add_config_value("talkbook_navcache_check", False, "", [bool])
+    app.connect("builder-inited", on_builder_inited)
+    app.connect("env-updated", on_env_updated)
+    app.connect("build-finished", on_build_finished)
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
