@@ -259,13 +259,16 @@ def report(results: dict[str, dict], details: bool) -> str:
     lines = []
     stock, ours = results["stock"], results["ours"]
     groups = list(ours["summary"])
-    lines.append(f"{'group':<14}{'n':>4}  {'recall@5 stock':>14} {'ours':>6}  {'MRR stock':>10} {'ours':>6}")
+    lines.append(
+        f"{'group':<14}{'n':>4}  {'recall@5 stock':>14} {'ours':>6}  {'MRR stock':>10} {'ours':>6}"
+    )
     for g in groups:
         s, o = stock["summary"][g], ours["summary"][g]
         if g == "ALL":
             lines.append("-" * 62)
         lines.append(
-            f"{g:<14}{o['n']:>4}  {s['recall']:>14.3f} {o['recall']:>6.3f}  {s['mrr']:>10.3f} {o['mrr']:>6.3f}"
+            f"{g:<14}{o['n']:>4}  {s['recall']:>14.3f} {o['recall']:>6.3f}"
+            f"  {s['mrr']:>10.3f} {o['mrr']:>6.3f}"
         )
     lines.append("")
     lines.append(f"{'':<22}{'stock':>12} {'ours':>12} {'growth':>8}")
@@ -290,8 +293,11 @@ def report(results: dict[str, dict], details: bool) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "talkbook-search-eval",
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--out", type=Path,
+                    default=Path(tempfile.gettempdir()) / "talkbook-search-eval",
                     help="scratch dir for the two builds (default: %(default)s)")
     ap.add_argument("--no-build", action="store_true", help="reuse the builds already in --out")
     ap.add_argument("--queries", type=Path, default=QUERIES)

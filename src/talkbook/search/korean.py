@@ -67,8 +67,9 @@ STEM_TAGS = ("VV", "VA", "VX", "XSV", "XSA", "VCN")
 
 #: Particles stripped by rule when Kiwi glued them to an unknown noun (longest first).
 FALLBACK_PARTICLES = sorted(
-    """을 를 은 는 이 가 의 에 에서 에게 으로 로 와 과 도 만 에는 에서는 에서도 으로는 로는 으로도 로도
-    에도 까지 부터 보다 처럼 이나 와는 과는 와의 과의 이라는 라는 이란 란""".split(),
+    """을 를 은 는 이 가 의 에 에서 에게 으로 로 와 과 도 만 에는 에서는 에서도
+    으로는 로는 으로도 로도 에도 까지 부터 보다 처럼 이나 와는 과는 와의 과의
+    이라는 라는 이란 란""".split(),
     key=len,
     reverse=True,
 )

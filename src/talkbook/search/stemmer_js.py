@@ -35,8 +35,9 @@ PARTICLES = """
 
 #: Verb / adjective endings: the stem + 다 is tried as a lemma.
 VERB_ENDINGS = """
-다 는다 ㄴ다 었다 았다 었고 았고 었던 았던 었으며 았으며 었는데 았는데 는 은 고 며 면 서 어서 아서 어
-아 기 게 지 던 도록 려고 려면 으려면 으면 니다 습니다 ㅂ니다 는데 지만 었지만 았지만 을 ㄹ ㄴ
+다 는다 ㄴ다 었다 았다 었고 았고 었던 았던 었으며 았으며 었는데 았는데
+는 은 고 며 면 서 어서 아서 어 아 기 게 지 던 도록 려고 려면 으려면 으면
+니다 습니다 ㅂ니다 는데 지만 었지만 았지만 을 ㄹ ㄴ
 """.split()
 
 #: Endings after a Sino-Korean noun (구현+하다, 서빙+되다): the noun itself is tried.
