@@ -39,15 +39,16 @@ def load_cases() -> list[dict[str, Any]]:
 
 
 def make_tree(dest: Path) -> Path:
-    """A fresh copy of the small, valid test book."""
+    """A fresh copy of the small, valid test book: the base pages, the real _config.yml and
+    the real catalog (data/schema.yaml and the CSVs it declares; other data files such as
+    redirects name pages this small book does not have)."""
     shutil.copytree(BASE, dest, dirs_exist_ok=True)
     shutil.copy2(REPO / "_config.yml", dest / "_config.yml")
-    shutil.copytree(
-        REPO / "data",
-        dest / "data",
-        dirs_exist_ok=True,
-        ignore=shutil.ignore_patterns("*.tmp", "__pycache__", ".*"),
-    )
+    (dest / "data").mkdir(exist_ok=True)
+    schema = yaml.safe_load((REPO / "data" / "schema.yaml").read_text(encoding="utf-8"))
+    files = ["schema.yaml", *(spec["file"] for spec in schema.values() if "file" in spec)]
+    for name in files:
+        shutil.copy2(REPO / "data" / name, dest / "data" / name)
     return dest
 
 
