@@ -35,7 +35,10 @@ def mini_book(dest: Path, pages: dict[str, str], data: Path | None = None) -> Pa
     """
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "_config.yml", dest / "_config.yml")
-    shutil.copytree(data or ROOT / "data", dest / "data")
+    # the catalog only: other data files (e.g. redirects) name pages a small book lacks
+    (dest / "data").mkdir()
+    for name in ("schema.yaml", "conferences.csv", "tags.csv", "talks.csv"):
+        shutil.copy((data or ROOT / "data") / name, dest / "data" / name)
     for docname, text in pages.items():
         path = dest / f"{docname}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
