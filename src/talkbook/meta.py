@@ -157,17 +157,23 @@ def on_config_inited(app: Sphinx, config: Config) -> None:
     set_default(config, "ogp_social_cards", {"enable": False})
     # Sitemap: plain URLs (no /ko/ prefix), no utility pages, git dates as lastmod
     set_default(config, "sitemap_url_scheme", "{link}")
-    set_default(config, "sitemap_excludes", ["search.html", "genindex.html", "404.html", "py-modindex.html"])
+    set_default(
+        config, "sitemap_excludes", ["search.html", "genindex.html", "404.html", "py-modindex.html"]
+    )
     set_default(config, "sitemap_show_lastmod", True)
     # 404: absolute links under the site's path, Korean text
     set_default(config, "notfound_urls_prefix", (urlparse(base).path or "/") if base else "/")
-    set_default(config, "notfound_context", {
-        "title": "페이지를 찾을 수 없습니다",
-        "body": "<h1>페이지를 찾을 수 없습니다</h1>"
-                "<p>주소가 바뀌었거나 잘못 입력된 것 같습니다. 위의 메뉴나 검색으로 찾아보세요.</p>"
-                '<ul><li><a href="__HOME__">첫 페이지로</a></li>'
-                "<li><a href=\"__CATALOG__\">발표 카탈로그</a></li></ul>",
-    })
+    set_default(
+        config,
+        "notfound_context",
+        {
+            "title": "페이지를 찾을 수 없습니다",
+            "body": "<h1>페이지를 찾을 수 없습니다</h1>"
+            "<p>주소가 바뀌었거나 잘못 입력된 것 같습니다. 위의 메뉴나 검색으로 찾아보세요.</p>"
+            '<ul><li><a href="__HOME__">첫 페이지로</a></li>'
+            '<li><a href="__CATALOG__">발표 카탈로그</a></li></ul>',
+        },
+    )
     # Last updated from git: Korean time, the note's own commits only (not the catalog CSVs
     # every note depends on); no .git, no git or a shallow clone must not fail a strict build
     set_default(config, "git_last_updated_timezone", "Asia/Seoul")
@@ -183,12 +189,25 @@ def on_config_inited(app: Sphinx, config: Config) -> None:
     if str(TEMPLATES) not in config.templates_path:
         config.templates_path = [str(TEMPLATES), *config.templates_path]
     opts = config.html_theme_options
-    if opts.get("search_bar_text") in (None, "Search this book..."):  # Jupyter Book's English default
+    if opts.get("search_bar_text") in (
+        None,
+        "Search this book...",
+    ):  # Jupyter Book's English default
         opts["search_bar_text"] = "이 책에서 검색…"
     opts.setdefault("navbar_center", ["talkbook-nav.html"])
-    opts.setdefault("article_header_start", ["toggle-primary-sidebar.html", "talkbook-breadcrumbs.html"])
-    opts.setdefault("footer_content_items",
-                    ["talkbook-page-source.html", "author.html", "copyright.html", "last-updated.html", "extra-footer.html"])
+    opts.setdefault(
+        "article_header_start", ["toggle-primary-sidebar.html", "talkbook-breadcrumbs.html"]
+    )
+    opts.setdefault(
+        "footer_content_items",
+        [
+            "talkbook-page-source.html",
+            "author.html",
+            "copyright.html",
+            "last-updated.html",
+            "extra-footer.html",
+        ],
+    )
 
 
 # --------------------------------------------------------------------------- site structure
@@ -261,7 +280,10 @@ def generated_kind(app: Sphinx, pagename: str) -> tuple[str, str] | None:
 
 def link(app: Sphinx, here: str, target: str, title: str) -> dict[str, str]:
     builder = app.builder
-    return {"uri": relative_uri(builder.get_target_uri(here), builder.get_target_uri(target)), "title": title}
+    return {
+        "uri": relative_uri(builder.get_target_uri(here), builder.get_target_uri(target)),
+        "title": title,
+    }
 
 
 def navigation(app: Sphinx, pagename: str) -> dict[str, Any]:
@@ -271,22 +293,46 @@ def navigation(app: Sphinx, pagename: str) -> dict[str, Any]:
     cat = getattr(app, "talkbook_catalog", None)
     items: list[dict[str, Any]] = []
     if cfg.catalog_page in env.all_docs:
-        items.append({**link(app, pagename, cfg.catalog_page, "발표 카탈로그"), "current": pagename == cfg.catalog_page})
+        items.append(
+            {
+                **link(app, pagename, cfg.catalog_page, "발표 카탈로그"),
+                "current": pagename == cfg.catalog_page,
+            }
+        )
     if cat is not None:
-        confs = [link(app, pagename, f"{cfg.conferences_path}/{c['id']}", c["name"]) for c in cat.conferences.to_dict("records")]
-        here = [pagename == f"{cfg.conferences_path}/{c['id']}" for c in cat.conferences.to_dict("records")]
-        for c, cur in zip(confs, here):
+        confs = [
+            link(app, pagename, f"{cfg.conferences_path}/{c['id']}", c["name"])
+            for c in cat.conferences.to_dict("records")
+        ]
+        here = [
+            pagename == f"{cfg.conferences_path}/{c['id']}"
+            for c in cat.conferences.to_dict("records")
+        ]
+        for c, cur in zip(confs, here, strict=True):
             c["current"] = cur
-        items.append({"title": "행사", "id": "conferences", "children": confs, "current": any(here)})
-        items.append({**link(app, pagename, f"{cfg.tags_path}/index", "태그"), "current": pagename.startswith(cfg.tags_path + "/")})
+        items.append(
+            {"title": "행사", "id": "conferences", "children": confs, "current": any(here)}
+        )
+        items.append(
+            {
+                **link(app, pagename, f"{cfg.tags_path}/index", "태그"),
+                "current": pagename.startswith(cfg.tags_path + "/"),
+            }
+        )
     pages = env.get_domain("talk").data.get("pages", {})
     threads = [d for d in site(app)["order"] if pages.get(d, {}).get("kind") == "thread"]
     if threads:
-        children = [{**link(app, pagename, d, doc_title(env, d)), "current": d == pagename} for d in threads]
-        items.append({"title": "주제", "id": "threads", "children": children, "current": pagename in threads})
+        children = [
+            {**link(app, pagename, d, doc_title(env, d)), "current": d == pagename} for d in threads
+        ]
+        items.append(
+            {"title": "주제", "id": "threads", "children": children, "current": pagename in threads}
+        )
     gloss = glossary_doc(env)
     if gloss:
-        items.append({**link(app, pagename, gloss, doc_title(env, gloss)), "current": pagename == gloss})
+        items.append(
+            {**link(app, pagename, gloss, doc_title(env, gloss)), "current": pagename == gloss}
+        )
     return {"items": items}
 
 
@@ -318,7 +364,9 @@ def breadcrumbs(app: Sphinx, pagename: str, context: dict[str, Any]) -> list[dic
     return crumbs
 
 
-def generated_neighbours(app: Sphinx, pagename: str) -> tuple[dict[str, str] | None, dict[str, str] | None]:
+def generated_neighbours(
+    app: Sphinx, pagename: str
+) -> tuple[dict[str, str] | None, dict[str, str] | None]:
     """Previous/next talk (catalog order), conference or tag (label order)."""
     gen = generated_kind(app, pagename)
     cat = getattr(app, "talkbook_catalog", None)
@@ -329,9 +377,15 @@ def generated_neighbours(app: Sphinx, pagename: str) -> tuple[dict[str, str] | N
     if kind == "talk":
         seq = [(f"{cfg.talks_path}/{t['id']}", t["title"]) for t in cat.talks.to_dict("records")]
     elif kind == "conference":
-        seq = [(f"{cfg.conferences_path}/{c['id']}", c["name"]) for c in cat.conferences.to_dict("records")]
+        seq = [
+            (f"{cfg.conferences_path}/{c['id']}", c["name"])
+            for c in cat.conferences.to_dict("records")
+        ]
     else:
-        seq = [(f"{cfg.tags_path}/{t['id']}", f"태그: {t['label']}") for t in cat.tags.sort_values("label").to_dict("records")]
+        seq = [
+            (f"{cfg.tags_path}/{t['id']}", f"태그: {t['label']}")
+            for t in cat.tags.sort_values("label").to_dict("records")
+        ]
     names = [n for n, _ in seq]
     if pagename not in names:
         return None, None
@@ -339,7 +393,12 @@ def generated_neighbours(app: Sphinx, pagename: str) -> tuple[dict[str, str] | N
 
     def ref(j: int) -> dict[str, str] | None:
         if 0 <= j < len(seq):
-            return {"link": relative_uri(app.builder.get_target_uri(pagename), app.builder.get_target_uri(seq[j][0])), "title": html.escape(seq[j][1])}
+            return {
+                "link": relative_uri(
+                    app.builder.get_target_uri(pagename), app.builder.get_target_uri(seq[j][0])
+                ),
+                "title": html.escape(seq[j][1]),
+            }
         return None
 
     return ref(i - 1), ref(i + 1)
@@ -354,7 +413,10 @@ def generated_toc(context: dict[str, Any]) -> str:
     entries = SECTION_RE.findall(body)
     if not entries:
         return ""
-    items = "".join(f'<li><a class="reference internal" href="#{html.escape(i)}">{t}</a></li>' for i, t in entries)
+    items = "".join(
+        f'<li><a class="reference internal" href="#{html.escape(i)}">{t}</a></li>'
+        for i, t in entries
+    )
     title = html.escape(re.sub(r"<[^>]+>", "", str(context.get("title", ""))))
     return f'<ul><li><a class="reference internal" href="#">{title}</a><ul>{items}</ul></li></ul>'
 
@@ -380,13 +442,19 @@ def source_links(app: Sphinx, pagename: str, context: dict[str, Any]) -> dict[st
         path = str(app.env.doc2path(pagename, base=False)).replace("\\", "/")
         what = "이 페이지의 원본"
     elif gen:
-        table = {"talk": "talks", "conference": "conferences", "tag": "tags", "tags": "tags"}[gen[0]]
+        table = {"talk": "talks", "conference": "conferences", "tag": "tags", "tags": "tags"}[
+            gen[0]
+        ]
         path = f"{cfg.data_dir.strip('/')}/{table}.csv"
         what = "이 페이지를 만드는 데이터"
     else:
         return None
     full = repo["prefix"] + path
-    page_url = urljoin(site_url(app.config), app.builder.get_target_uri(pagename)) if site_url(app.config) else pagename
+    page_url = (
+        urljoin(site_url(app.config), app.builder.get_target_uri(pagename))
+        if site_url(app.config)
+        else pagename
+    )
     title = f"페이지 문제: {re.sub(r'<[^>]+>', '', str(context.get('title', pagename)))}"
     body = f"페이지: {page_url}\n원본: {full}\n\n무엇이 문제인지 적어 주세요."
     return {
@@ -404,11 +472,23 @@ def meta_tag(prop: str, content: str, attr: str = "property") -> str:
 
 def description_of(app: Sphinx, pagename: str, context: dict[str, Any]) -> str:
     if pagename in app.env.all_docs:
-        return str(app.env.get_domain("talk").data.get("pages", {}).get(pagename, {}).get("description", "") or "")
+        return str(
+            app.env.get_domain("talk")
+            .data.get("pages", {})
+            .get(pagename, {})
+            .get("description", "")
+            or ""
+        )
     return str(context.get("talkbook_description", "") or "")
 
 
-def on_page_context_early(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: nodes.document | None) -> None:
+def on_page_context_early(
+    app: Sphinx,
+    pagename: str,
+    templatename: str,
+    context: dict[str, Any],
+    doctree: nodes.document | None,
+) -> None:
     """Runs before the theme and opengraph (priority 400): navigation, TOC, sharing tags."""
     if app.builder.format != "html":
         return
@@ -465,7 +545,13 @@ def on_page_context_early(app: Sphinx, pagename: str, templatename: str, context
     context["metatags"] = context.get("metatags", "") + "\n" + "\n".join(tags) + "\n"
 
 
-def on_page_context_late(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: nodes.document | None) -> None:
+def on_page_context_late(
+    app: Sphinx,
+    pagename: str,
+    templatename: str,
+    context: dict[str, Any],
+    doctree: nodes.document | None,
+) -> None:
     """Runs after the book theme made its header buttons (501): Korean labels, Korean issue text."""
     source = context.get("talkbook_source")
 
@@ -501,18 +587,29 @@ def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> N
                 section = parent
             parent = parent.parent
         if in_output:
-            title = section[0].astext() if section is not None and section.children else doc_title(app.env, docname)
+            title = (
+                section[0].astext()
+                if section is not None and section.children
+                else doc_title(app.env, docname)
+            )
             image["alt"] = f"{title} — 실행 결과 그림"
         else:
-            logger.warning("image without alt text: add one, e.g. ![무엇을 보여 주는지](path)",
-                           location=image, type="talkbook", subtype="alt-text")
+            logger.warning(
+                "image without alt text: add one, e.g. ![무엇을 보여 주는지](path)",
+                location=image,
+                type="talkbook",
+                subtype="alt-text",
+            )
 
 
 # --------------------------------------------------------------------------- redirects
 
 
 def redirects_file(app: Sphinx) -> Path:
-    name = app.config.talkbook_redirects_file or f"{tb_config.read(app.config).data_dir.strip('/')}/redirects.csv"
+    name = (
+        app.config.talkbook_redirects_file
+        or f"{tb_config.read(app.config).data_dir.strip('/')}/redirects.csv"
+    )
     return Path(app.confdir) / name
 
 
@@ -561,18 +658,29 @@ def on_collect_pages(app: Sphinx) -> list[Any]:
     for src, dst, line in rows:
         where = f"{shown}:{line}"
         if not src or not dst:
-            logger.warning(f"{where}: a redirect needs both 'from' and 'to'", type="talkbook", subtype="redirect")
+            logger.warning(
+                f"{where}: a redirect needs both 'from' and 'to'",
+                type="talkbook",
+                subtype="redirect",
+            )
             continue
         final, seen = dst, {src}
         while final in table and final not in seen:  # follow renames of renames
             seen.add(final)
             final = table[final]
         if src in live:
-            logger.warning(f"{where}: '{src}' is a live page; a redirect would replace it (remove the row)",
-                           type="talkbook", subtype="redirect")
+            logger.warning(
+                f"{where}: '{src}' is a live page; a redirect would replace it (remove the row)",
+                type="talkbook",
+                subtype="redirect",
+            )
             continue
         if final not in live:
-            logger.warning(f"{where}: redirect target '{dst}' is not a page of the book", type="talkbook", subtype="redirect")
+            logger.warning(
+                f"{where}: redirect target '{dst}' is not a page of the book",
+                type="talkbook",
+                subtype="redirect",
+            )
             continue
         b = app.builder
         mapping[src] = relative_uri(b.get_target_uri(src), b.get_target_uri(final))

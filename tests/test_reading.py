@@ -1,0 +1,416 @@
+"""Reading experience of the built book: screens, sharing tags, sitemap, 404, redirects,
+navigation and accessibility (talkbook.meta + talkbook.css).
+
+Screenshots of four pages at desktop and phone widths, light and dark, are saved under
+``_build/screenshots/`` for review. Browser tests block every request that leaves the local
+server (MathJax from a CDN, for instance), so they run the same without a network.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import threading
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+from helpers import ROOT, jb_build, mini_book, output_of
+
+from talkbook.catalog import load_catalog
+
+CATALOG = load_catalog(ROOT / "data")
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+BASEURL = CONFIG["html"]["baseurl"].rstrip("/") + "/"
+REPO = CONFIG["repository"]["url"].rstrip("/")
+SHOTS = ROOT / "_build" / "screenshots"
+PAGES = {
+    "home": "book/intro.html",
+    "note": "book/notes/deview-2019-day1-memo.html",
+    "talk": "talks/deview-2019-ai-suite.html",
+    "catalog": "book/catalog.html",
+}
+SCREENS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 375, "height": 812}}
+MODES = ("light", "dark")
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def front_matter(md: Path) -> dict:
+    text = md.read_text(encoding="utf-8")
+    return yaml.safe_load(text.split("---", 2)[1])["talkbook"]
+
+
+def meta(page: BeautifulSoup, key: str) -> str | None:
+    tag = page.find("meta", attrs={"property": key}) or page.find("meta", attrs={"name": key})
+    return tag["content"] if tag else None
+
+
+@pytest.fixture(scope="module")
+def all_pages(built_book: Path) -> dict[str, BeautifulSoup]:
+    """Every HTML page of the book (not _static), parsed once for the tests that scan them all."""
+    return {
+        html.relative_to(built_book).as_posix(): soup(html)
+        for html in sorted(built_book.rglob("*.html"))
+        if not html.relative_to(built_book).as_posix().startswith("_")
+    }
+
+
+# --------------------------------------------------------------------------- sharing
+
+
+def test_note_page_sharing_tags(built_book: Path) -> None:
+    page = soup(built_book / PAGES["note"])
+    fm = front_matter(ROOT / "book/notes/deview-2019-day1-memo.md")
+    title = page.find("h1").get_text(" ", strip=True).rstrip("#").strip()
+    assert meta(page, "og:title") == title
+    assert meta(page, "og:description") == fm["description"]
+    assert meta(page, "description") == fm["description"]
+    assert meta(page, "og:url") == BASEURL + PAGES["note"]
+    assert meta(page, "og:type") == "article"
+    assert meta(page, "og:site_name") == CONFIG["title"]
+    assert meta(page, "og:locale") == "ko_KR"
+    assert meta(page, "twitter:card") == "summary"
+    assert page.find("link", rel="canonical")["href"] == BASEURL + PAGES["note"]
+    assert len(page.find_all("meta", attrs={"name": "description"})) == 1
+
+
+def test_generated_talk_page_sharing_tags(built_book: Path) -> None:
+    page = soup(built_book / PAGES["talk"])
+    talk = CATALOG.talk("deview-2019-ai-suite")
+    assert meta(page, "og:title") == talk["title"]
+    assert meta(page, "og:description") == talk["summary"]
+    assert meta(page, "description") == talk["summary"]
+    assert meta(page, "og:url") == BASEURL + PAGES["talk"]
+    assert meta(page, "twitter:card") == "summary"
+    assert page.find("link", rel="canonical")["href"] == BASEURL + PAGES["talk"]
+
+
+def test_every_page_has_title_and_description(all_pages: dict[str, BeautifulSoup]) -> None:
+    skip = ("search.html", "genindex.html", "404.html", "index.html", "catalog.html")
+    missing = [
+        rel
+        for rel, page in all_pages.items()
+        if rel not in skip and not (meta(page, "og:title") and meta(page, "og:url"))
+    ]
+    assert not missing, f"pages without og:title/og:url: {missing[:10]}"
+
+
+# ---------------------------------------------------------------- sitemap, 404, redirects
+
+
+def test_sitemap_lists_notes_and_generated_pages(built_book: Path) -> None:
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    root = ET.parse(built_book / "sitemap.xml").getroot()
+    locs = [u.findtext("s:loc", namespaces=ns) for u in root.findall("s:url", ns)]
+    assert locs and all(loc.startswith(BASEURL) for loc in locs)
+    rel = {loc[len(BASEURL) :] for loc in locs}
+    assert len(rel) == len(locs), "duplicate sitemap entries"
+    for path in rel:  # every entry is a real page
+        assert (built_book / path).is_file(), path
+    assert {f"talks/{t}.html" for t in CATALOG.talk_ids} <= rel
+    assert {f"conferences/{c}.html" for c in CATALOG.conferences["id"]} <= rel
+    assert {f"tags/{t}.html" for t in CATALOG.tags["id"]} | {"tags/index.html"} <= rel
+    notes = {f"book/notes/{p.stem}.html" for p in (ROOT / "book" / "notes").glob("*.md")}
+    assert notes <= rel
+    assert not rel & {"search.html", "genindex.html", "404.html", "catalog.html"}
+
+
+def test_404_page_links_work_at_any_depth(built_book: Path) -> None:
+    page = soup(built_book / "404.html")
+    assert "찾을 수 없습니다" in page.select_one("article h1").get_text()
+    assert meta(page, "robots") == "noindex"
+    prefix = urlparse(BASEURL).path
+    for tag in page.find_all(["a", "link", "script", "img"]):
+        url = tag.get("href") or tag.get("src")
+        if not url or url.startswith(("#", "http:", "https:", "mailto:", "data:")):
+            continue
+        assert url.startswith(prefix), f"relative link in 404.html: {url}"
+        target = built_book / url[len(prefix) :].split("#")[0].split("?")[0]
+        assert target.exists(), url
+
+
+def test_redirect_map(built_book: Path) -> None:
+    """data/redirects.csv: catalog.html (a short link) forwards to book/catalog.html."""
+    stub = built_book / "catalog.html"
+    assert stub.is_file()
+    text = stub.read_text(encoding="utf-8")
+    assert 'url=book/catalog.html"' in text and 'lang="ko"' in text
+
+
+def test_redirects_are_checked(tmp_path: Path) -> None:
+    """A redirect that would hide a live page, or points nowhere, fails the strict build."""
+    book = mini_book(
+        tmp_path / "book",
+        {"book/intro": "# 처음\n\n본문.\n", "book/new-name": "# 새 이름\n\n본문.\n"},
+    )
+    data = book / "data"
+    (data / "redirects.csv").write_text(
+        "from,to\nbook/old-name,book/new-name\nbook/older,book/old-name\n"
+        "book/intro,book/new-name\nbook/gone,book/nowhere\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = jb_build(book, out)
+    log = output_of(result)
+    assert result.returncode != 0
+    assert "redirects.csv:4: 'book/intro' is a live page" in log
+    assert "redirects.csv:5: redirect target 'book/nowhere'" in log
+    html = out / "_build" / "html" / "book"
+    assert 'url=new-name.html"' in (html / "old-name.html").read_text(encoding="utf-8")
+    assert 'url=new-name.html"' in (html / "older.html").read_text(
+        encoding="utf-8"
+    )  # rename of a rename
+    assert "<h1>처음" in (html / "intro.html").read_text(encoding="utf-8").replace("\n", "")
+
+
+# --------------------------------------------------------------------------- page furniture
+
+
+def test_note_page_shows_source_date_and_neighbours(built_book: Path) -> None:
+    page = soup(built_book / PAGES["note"])
+    source = page.find(class_="talkbook-page-source")
+    links = {a.get_text(strip=True): a["href"] for a in source.find_all("a")}
+    path = "book/notes/deview-2019-day1-memo.md"
+    assert links[path] == f"{REPO}/blob/main/{path}"
+    assert links["고치기"] == f"{REPO}/edit/main/{path}"
+    assert links["이슈 열기"].startswith(f"{REPO}/issues/new?title=")
+    crumbs = [li.get_text(strip=True) for li in page.select(".talkbook-breadcrumbs li")]
+    assert crumbs == ["홈", "NAVER DEVIEW 2019", "DEVIEW 2019 Day 1 세션 메모"]
+    assert page.select_one(".prev-next-area a.left-prev") and page.select_one(
+        ".prev-next-area a.right-next"
+    )
+    if (ROOT / ".git").exists():  # dates come from git; a copy without history shows none
+        text = " ".join(page.get_text(" ").split())
+        assert re.search(r"마지막 수정: \d{4}년 \d{1,2}월 \d{1,2}일", text)
+
+
+def test_generated_pages_have_site_navigation(built_book: Path) -> None:
+    page = soup(built_book / PAGES["talk"])
+    nav = page.select_one(".bd-header .talkbook-nav")
+    hrefs = {a.get_text(strip=True): a["href"] for a in nav.find_all("a")}
+    assert hrefs["발표 카탈로그"] == "../book/catalog.html"
+    assert hrefs["태그"] == "../tags/index.html"
+    assert hrefs["NAVER DEVIEW 2019"] == "../conferences/deview-2019.html"
+    assert any(h.startswith("../book/threads/") for h in hrefs.values())
+    assert page.select_one("nav.bd-docs-nav")  # the book's table of contents, as on notes
+    crumbs = [li.get_text(strip=True) for li in page.select(".talkbook-breadcrumbs li")]
+    assert crumbs[:3] == ["홈", "발표 카탈로그", "NAVER DEVIEW 2019"]
+    toc = [a["href"] for a in page.select("#pst-page-toc-nav a")]
+    assert "#covered-in" in toc
+    assert page.select_one(".prev-next-area a.left-prev") and page.select_one(
+        ".prev-next-area a.right-next"
+    )
+    source = page.find(class_="talkbook-page-source")
+    assert "data/talks.csv" in source.get_text()
+
+
+def test_images_have_alt_text_and_headings_are_in_order(
+    all_pages: dict[str, BeautifulSoup],
+) -> None:
+    problems = []
+    for rel, page in all_pages.items():
+        for img in page.find_all("img"):
+            alt = (img.get("alt") or "").strip()
+            if not alt or re.search(r"\.(png|jpe?g|svg|gif|webp)$", alt):
+                problems.append(f"{rel}: <img src={img.get('src')}> alt={alt!r}")
+        article = page.select_one("article")
+        if article is None:
+            continue
+        levels = [int(h.name[1]) for h in article.find_all(re.compile(r"^h[1-6]$"))]
+        if levels.count(1) != 1:
+            problems.append(f"{rel}: {levels.count(1)} h1 in the article")
+        for a, b in zip(levels, levels[1:], strict=False):
+            if b > a + 1:
+                problems.append(f"{rel}: heading h{a} followed by h{b}")
+    assert not problems, "\n".join(problems[:20])
+
+
+# --------------------------------------------------------------------------- browser
+
+pytest_browser = pytest.mark.browser
+
+
+def new_context(browser, served_book: str, screen: str, mode: str):
+    context = browser.new_context(viewport=SCREENS[screen], color_scheme=mode)
+    context.add_init_script(f"localStorage.setItem('mode', '{mode}');")
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_() if route.request.url.startswith(served_book) else route.abort()
+        ),
+    )
+    return context
+
+
+def open_page(pg, url: str) -> None:
+    pg.goto(url, wait_until="load")
+    pg.evaluate("document.fonts.ready.then(() => true)")
+
+
+@pytest_browser
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_screens(browser, served_book: str, screen: str, mode: str) -> None:
+    """Screenshots for review; nothing may overflow sideways on a phone; Hangul has a font."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context = new_context(browser, served_book, screen, mode)
+    pg = context.new_page()
+    try:
+        for name, path in PAGES.items():
+            open_page(pg, f"{served_book}/{path}")
+            assert pg.evaluate("document.documentElement.dataset.theme") == mode
+            pg.screenshot(path=str(SHOTS / f"{name}-{screen}-{mode}.png"))
+            scroll, inner = pg.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+            assert scroll <= inner, (
+                f"{path} overflows sideways at {SCREENS[screen]['width']}px: {scroll} > {inner}"
+            )
+            assert pg.evaluate(
+                "document.fonts.check('16px ' + getComputedStyle(document.body).fontFamily, '한글')"
+            )
+    finally:
+        context.close()
+
+
+@pytest_browser
+@pytest.mark.parametrize("mode", MODES)
+def test_no_serious_accessibility_violations(browser, served_book: str, mode: str) -> None:
+    """axe-core (bundled by axe-playwright-python) on each page, light and dark."""
+    from axe_playwright_python.base import AXE_SCRIPT
+
+    context = new_context(browser, served_book, "desktop", mode)
+    pg = context.new_page()
+    found = []
+    try:
+        for path in PAGES.values():
+            open_page(pg, f"{served_book}/{path}")
+            pg.evaluate(AXE_SCRIPT)
+            result = pg.evaluate("axe.run(document, {resultTypes: ['violations']})")
+            for v in result["violations"]:
+                if v["impact"] in ("serious", "critical"):
+                    targets = [n["target"] for n in v["nodes"][:3]]
+                    found.append(
+                        f"{path} [{mode}] {v['id']} ({v['impact']}, {len(v['nodes'])}×): {targets}"
+                    )
+    finally:
+        context.close()
+    assert not found, "\n".join(found)
+
+
+@pytest_browser
+def test_keyboard_reaches_navigation_and_search(browser, served_book: str) -> None:
+    context = new_context(browser, served_book, "desktop", "light")
+    pg = context.new_page()
+    try:
+        open_page(pg, f"{served_book}/{PAGES['note']}")
+        seen = []
+        for _ in range(25):
+            pg.keyboard.press("Tab")
+            seen.append(
+                pg.evaluate("(document.activeElement.textContent || '').trim().slice(0, 40)")
+            )
+            if pg.evaluate("document.activeElement.matches('.bd-header .search-button__button')"):
+                break
+        assert "본문으로 건너뛰기" in seen[0]
+        assert "발표 카탈로그" in seen and "행사" in seen
+        assert pg.evaluate("document.activeElement.matches('.bd-header .search-button__button')"), (
+            seen
+        )
+        pg.keyboard.press("Enter")
+        pg.wait_for_selector("#pst-search-dialog[open], .search-button__wrapper.show", timeout=5000)
+        pg.keyboard.type("쿠버네티스")
+        assert pg.evaluate("document.activeElement.name") == "q"
+    finally:
+        context.close()
+
+
+@pytest_browser
+def test_phone_menu_opens_from_keyboard(browser, served_book: str) -> None:
+    """On a phone the article-header menu button opens the drawer with the site navigation."""
+    context = new_context(browser, served_book, "phone", "light")
+    pg = context.new_page()
+    try:
+        open_page(pg, f"{served_book}/{PAGES['talk']}")
+        button = pg.locator(".bd-header-article .primary-toggle")
+        button.focus()
+        pg.keyboard.press("Enter")
+        pg.wait_for_selector("#pst-primary-sidebar-modal[open]", timeout=5000)
+        links = pg.locator(
+            "#pst-primary-sidebar-modal .talkbook-nav a.nav-link", has_text="발표 카탈로그"
+        )
+        assert links.first.is_visible()
+        pg.screenshot(path=str(SHOTS / "menu-phone-light.png"))
+    finally:
+        context.close()
+
+
+class _SitePrefixHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the book under /<site path>/ and answers missing pages with 404.html, like a
+    static host (GitHub Pages) does."""
+
+    prefix = "/"
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def translate_path(self, path: str) -> str:
+        if path.startswith(self.prefix):
+            path = "/" + path[len(self.prefix) :]
+        return super().translate_path(path)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        page = Path(self.directory) / "404.html"
+        if code != 404 or not page.exists():
+            return super().send_error(code, message, explain)
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture(scope="module")
+def hosted_book(built_book: Path) -> Iterator[tuple[str, str]]:
+    """(origin, site URL): the book served under html.baseurl's path, 404.html for misses."""
+    prefix = urlparse(BASEURL).path
+    handler = type("Handler", (_SitePrefixHandler,), {"prefix": prefix})
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(handler, directory=str(built_book))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    origin = f"http://127.0.0.1:{server.server_address[1]}"
+    yield origin, origin + prefix
+    server.shutdown()
+
+
+@pytest_browser
+def test_404_page_is_styled_deep_in_the_site(browser, hosted_book: tuple[str, str]) -> None:
+    origin, site = hosted_book
+    context = new_context(browser, origin, "desktop", "light")
+    pg = context.new_page()
+    try:
+        response = pg.goto(f"{site}no/such/deep/page.html", wait_until="load")
+        assert response is not None and response.status == 404
+        assert "찾을 수 없습니다" in pg.locator("article h1").first.inner_text()
+        # the theme's stylesheet loaded from the site root, so its variables resolve here too
+        primary = (
+            "getComputedStyle(document.documentElement).getPropertyValue('--pst-color-primary')"
+        )
+        assert pg.evaluate(primary).strip()
+        href = pg.locator(".bd-header .talkbook-nav a", has_text="발표 카탈로그").get_attribute(
+            "href"
+        )
+        assert href == urlparse(BASEURL).path + PAGES["catalog"]
+        assert pg.request.get(origin + href).status == 200
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        pg.screenshot(path=str(SHOTS / "404-desktop-light.png"))
+    finally:
+        context.close()
