@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, jb_build, output_of
 
 
@@ -26,7 +25,9 @@ def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = jb_build(ROOT, out)
     html = out / "_build" / "html"
     if result.returncode != 0 or not (html / "index.html").exists():
-        pytest.fail(f"the book does not build (exit {result.returncode}):\n{output_of(result)[-6000:]}")
+        pytest.fail(
+            f"the book does not build (exit {result.returncode}):\n{output_of(result)[-6000:]}"
+        )
     return html
 
 
@@ -54,7 +55,9 @@ def served_book(built_book: Path) -> Iterator[str]:
 def browser() -> Iterator[object]:
     """Debian's Chromium driven by Playwright (never a downloaded browser)."""
     if not os.path.exists(CHROMIUM):
-        pytest.skip("Chromium is not installed: run `make test` as root or `sudo apt-get install -y chromium`")
+        pytest.skip(
+            "Chromium is not installed: run `make test` as root or `sudo apt-get install -y chromium`"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -13,10 +13,14 @@ BIN = Path(sys.executable).parent
 JB = str(BIN / "jupyter-book")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-IGNORE = shutil.ignore_patterns(".venv", "_build", ".git", "__pycache__", ".pytest_cache", "*.egg-info", ".ruff_cache")
+IGNORE = shutil.ignore_patterns(
+    ".venv", "_build", ".git", "__pycache__", ".pytest_cache", "*.egg-info", ".ruff_cache"
+)
 
 
-def jb_build(src: Path, out: Path, *extra: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
+def jb_build(
+    src: Path, out: Path, *extra: str, timeout: int = 900
+) -> subprocess.CompletedProcess[str]:
     """Build the book in ``src`` strictly; HTML goes to ``out/_build/html``."""
     cmd = [JB, "build", str(src), "-W", "-n", "--keep-going", "--path-output", str(out), *extra]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=src)

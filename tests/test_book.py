@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-
 from helpers import ROOT, jb_build, mini_book, output_of
+
 from talkbook.catalog import load_catalog
 
 CATALOG = load_catalog(ROOT / "data")
@@ -52,7 +52,9 @@ def test_ai_suite_page_links_both_notes(built_book: Path) -> None:
 
 
 def test_cards_link_the_other_note(built_book: Path) -> None:
-    card = soup(built_book / "book" / "notes" / "deview-2019-day1-memo.html").find(id="talk-deview-2019-ai-suite")
+    card = soup(built_book / "book" / "notes" / "deview-2019-day1-memo.html").find(
+        id="talk-deview-2019-ai-suite"
+    )
     also = card.find(class_="talkbook-card-also")
     assert "deview-2019-day1-review.html#" in str(also)
 
@@ -104,12 +106,18 @@ def test_bad_catalog_stops_the_build_with_every_problem(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "data", data)
     fixtures = Path(__file__).parent / "catalog_fixtures"
     shutil.copy(fixtures / "duplicate-id" / "talks.csv", data / "talks.csv")
-    text = (data / "talks.csv").read_text(encoding="utf-8").replace("ml-platform,요약.\n", "ml-platfrm,요약.\n", 1)
+    text = (
+        (data / "talks.csv")
+        .read_text(encoding="utf-8")
+        .replace("ml-platform,요약.\n", "ml-platfrm,요약.\n", 1)
+    )
     (data / "talks.csv").write_text(text, encoding="utf-8")
     src = mini_book(tmp_path / "src", {"book/intro": "# 홈\n\n본문.\n"}, data=data)
     result = jb_build(src, tmp_path / "out")
     out = output_of(result)
     assert result.returncode != 0
     assert "the talk catalog has 2 problems" in out
-    assert "data/talks.csv:2: tags: unknown tags id 'ml-platfrm' (did you mean 'ml-platform'?" in out
+    assert (
+        "data/talks.csv:2: tags: unknown tags id 'ml-platfrm' (did you mean 'ml-platform'?" in out
+    )
     assert "data/talks.csv:3: id: duplicate id 'deview-2019-ai-suite'" in out

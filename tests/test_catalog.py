@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from helpers import ROOT
+
 from talkbook.catalog import CatalogError, load_catalog, split_list
 
 FIXTURES = Path(__file__).parent / "catalog_fixtures"
@@ -18,7 +18,12 @@ CASES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
 def test_real_catalog_is_valid() -> None:
     cat = load_catalog(ROOT / "data")
     assert len(cat.talks) >= 35
-    assert set(cat.conferences["id"]) == {"deview-2017", "deview-2019", "deview-2023", "gdg-devfest-2019"}
+    assert set(cat.conferences["id"]) == {
+        "deview-2017",
+        "deview-2019",
+        "deview-2023",
+        "gdg-devfest-2019",
+    }
     tags = set(cat.tags["id"])
     for row in cat.talks.to_dict("records"):
         assert set(split_list(row["tags"])) <= tags
@@ -33,7 +38,9 @@ def test_real_catalog_never_invents_speakers() -> None:
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_bad_catalog_reports_file_line_and_fix(case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_catalog_reports_file_line_and_fix(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data", data)
     for f in (FIXTURES / case).glob("*.csv"):

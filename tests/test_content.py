@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-
 from helpers import ROOT
+
 from talkbook.catalog import load_catalog
 from talkbook.frontmatter import load_field_specs, read_page, validate_front_matter
 
@@ -35,7 +35,11 @@ def toc_files() -> set[str]:
 
 
 def book_pages() -> list[Path]:
-    return sorted(p for p in (ROOT / "book").rglob("*") if p.suffix in {".md", ".ipynb"} and ".ipynb_checkpoints" not in p.parts)
+    return sorted(
+        p
+        for p in (ROOT / "book").rglob("*")
+        if p.suffix in {".md", ".ipynb"} and ".ipynb_checkpoints" not in p.parts
+    )
 
 
 def test_every_page_is_in_the_toc_and_every_entry_exists() -> None:
@@ -48,14 +52,18 @@ def test_every_page_is_in_the_toc_and_every_entry_exists() -> None:
 @pytest.mark.parametrize("page", book_pages(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_front_matter_is_valid(page: Path) -> None:
     fm, problems = read_page(page)
-    problems += validate_front_matter(fm, str(page.relative_to(ROOT)), CATALOG, load_field_specs(ROOT / "data"))
+    problems += validate_front_matter(
+        fm, str(page.relative_to(ROOT)), CATALOG, load_field_specs(ROOT / "data")
+    )
     assert not problems, "\n".join(map(str, problems))
 
 
 def test_every_catalog_talk_is_covered_by_a_note_section(built_book: Path) -> None:
     uncovered = []
     for talk_id in CATALOG.talk_ids:
-        page = BeautifulSoup((built_book / "talks" / f"{talk_id}.html").read_text(encoding="utf-8"), "html.parser")
+        page = BeautifulSoup(
+            (built_book / "talks" / f"{talk_id}.html").read_text(encoding="utf-8"), "html.parser"
+        )
         if not page.find(id="covered-in").select("ul.talkbook-backlinks a"):
             uncovered.append(talk_id)
     assert uncovered == []
@@ -100,10 +108,14 @@ def fold(text: str) -> str:
 
 def test_book_repeats_no_sentence_of_the_source_notes() -> None:
     if not SEEDS.is_dir():
-        pytest.skip(f"source notes not found at {SEEDS} (they live beside the repository in shared/seeds)")
+        pytest.skip(
+            f"source notes not found at {SEEDS} (they live beside the repository in shared/seeds)"
+        )
     seeds = [fold(p.read_text(encoding="utf-8")) for p in sorted(SEEDS.glob("*.txt"))]
     grams = {s[i : i + MIN_RUN] for s in seeds for i in range(len(s) - MIN_RUN + 1)}
-    titles = [fold(t).strip() for col in ("title", "title_en") for t in CATALOG.talks[col] if len(t) >= 10]
+    titles = [
+        fold(t).strip() for col in ("title", "title_en") for t in CATALOG.talks[col] if len(t) >= 10
+    ]
     repeats = []
     for page in book_pages():
         lines = page.read_text(encoding="utf-8").splitlines()

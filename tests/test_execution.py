@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from helpers import jb_build, mini_book, output_of
 
 pytestmark = pytest.mark.slow
@@ -40,8 +39,13 @@ def runs(src: Path) -> list[str]:
     return log.read_text().split() if log.exists() else []
 
 
-def test_second_build_executes_nothing_and_an_edit_reruns_only_that_notebook(tmp_path: Path) -> None:
-    src = mini_book(tmp_path / "src", {"book/intro": HOME, "book/a": notebook("a", "1 + 1"), "book/b": notebook("b", "2 + 2")})
+def test_second_build_executes_nothing_and_an_edit_reruns_only_that_notebook(
+    tmp_path: Path,
+) -> None:
+    src = mini_book(
+        tmp_path / "src",
+        {"book/intro": HOME, "book/a": notebook("a", "1 + 1"), "book/b": notebook("b", "2 + 2")},
+    )
     out = tmp_path / "out"
     for _ in range(2):
         result = jb_build(src, out)
@@ -62,10 +66,16 @@ def test_failing_cell_fails_the_build_unless_tagged(tmp_path: Path) -> None:
     assert result.returncode != 0
     out = output_of(result)
     assert "book/c.md: WARNING: Executing notebook failed" in out
-    assert "ValueError: boom in a demo" in out  # the traceback is in the log, not only in a report file
+    assert (
+        "ValueError: boom in a demo" in out
+    )  # the traceback is in the log, not only in a report file
 
-    tagged = failing.replace("```{code-cell} python3\n", "```{code-cell} python3\n:tags: [raises-exception]\n")
+    tagged = failing.replace(
+        "```{code-cell} python3\n", "```{code-cell} python3\n:tags: [raises-exception]\n"
+    )
     src = mini_book(tmp_path / "src2", {"book/intro": HOME, "book/c": tagged})
     result = jb_build(src, tmp_path / "out2")
     assert result.returncode == 0, output_of(result)[-3000:]
-    assert "boom in a demo" in (tmp_path / "out2" / "_build" / "html" / "book" / "c.html").read_text(encoding="utf-8")
+    assert "boom in a demo" in (
+        tmp_path / "out2" / "_build" / "html" / "book" / "c.html"
+    ).read_text(encoding="utf-8")

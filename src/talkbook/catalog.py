@@ -163,25 +163,55 @@ def read_table(path: Path, table: TableSchema) -> tuple[pd.DataFrame, list[Probl
     shown = display_path(path)
     empty = pd.DataFrame(columns=[*table.names, "_line"])
     if not path.exists():
-        return empty, [Problem(shown, 0, "", "file not found", f"create it with the header {','.join(table.names)}")]
+        return empty, [
+            Problem(
+                shown, 0, "", "file not found", f"create it with the header {','.join(table.names)}"
+            )
+        ]
     data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
-        return empty, [Problem(shown, line, "", f"not UTF-8 (byte 0x{data[err.start]:02x})", "save the file as UTF-8")]
+        return empty, [
+            Problem(
+                shown,
+                line,
+                "",
+                f"not UTF-8 (byte 0x{data[err.start]:02x})",
+                "save the file as UTF-8",
+            )
+        ]
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
     except StopIteration:
-        return empty, [Problem(shown, 1, "", "empty file", f"add the header {','.join(table.names)}")]
+        return empty, [
+            Problem(shown, 1, "", "empty file", f"add the header {','.join(table.names)}")
+        ]
     problems = []
     missing = [c for c in table.names if c not in header]
     extra = [c for c in header if c not in table.names]
     if missing:
-        problems.append(Problem(shown, 1, ",".join(missing), "missing column", "add it to the header; see data/schema.yaml"))
+        problems.append(
+            Problem(
+                shown,
+                1,
+                ",".join(missing),
+                "missing column",
+                "add it to the header; see data/schema.yaml",
+            )
+        )
     if extra:
-        problems.append(Problem(shown, 1, ",".join(extra), "unknown column", "remove it or declare it in data/schema.yaml"))
+        problems.append(
+            Problem(
+                shown,
+                1,
+                ",".join(extra),
+                "unknown column",
+                "remove it or declare it in data/schema.yaml",
+            )
+        )
     if missing or extra:
         return empty, problems
     rows, lines = [], []
@@ -192,7 +222,13 @@ def read_table(path: Path, table: TableSchema) -> tuple[pd.DataFrame, list[Probl
             continue
         if len(record) != len(header):
             problems.append(
-                Problem(shown, start, "", f"{len(record)} cells, expected {len(header)}", "check commas and quoting")
+                Problem(
+                    shown,
+                    start,
+                    "",
+                    f"{len(record)} cells, expected {len(header)}",
+                    "check commas and quoting",
+                )
             )
         else:
             rows.append(dict(zip(header, (c.strip() for c in record), strict=True)))
@@ -211,13 +247,19 @@ def _check_value(col: Column, value: str) -> tuple[str, str] | None:
     if kind == "int" and not INT_RE.match(value):
         return f"{value!r} is not a whole number", "write digits only, or leave it empty"
     if kind == "enum" and value not in col.values:
-        return f"{value!r} is not one of {', '.join(col.values)}", f"use one of: {', '.join(col.values)}"
+        return (
+            f"{value!r} is not one of {', '.join(col.values)}",
+            f"use one of: {', '.join(col.values)}",
+        )
     if kind == "url" and not is_url(value):
         return f"{value!r} is not an http(s) URL", "write a full https:// URL, or leave it empty"
     if kind == "urls":
         bad = [u for u in value.split() if not is_url(u)]
         if bad:
-            return f"{bad[0]!r} is not an http(s) URL", "separate URLs with spaces; each must start with https://"
+            return (
+                f"{bad[0]!r} is not an http(s) URL",
+                "separate URLs with spaces; each must start with https://",
+            )
     if kind == "date":
         m = DATE_RE.match(value)
         try:
@@ -255,7 +297,13 @@ def validate_table(
             first = dict(zip(values[~dup], df.loc[~dup, "_line"], strict=True))
             for line, value in zip(df.loc[dup, "_line"], values[dup], strict=True):
                 problems.append(
-                    Problem(path, line, col.name, f"duplicate id {value!r}", f"first defined on line {first[value]}; ids must be unique")
+                    Problem(
+                        path,
+                        line,
+                        col.name,
+                        f"duplicate id {value!r}",
+                        f"first defined on line {first[value]}; ids must be unique",
+                    )
                 )
         if col.ref:
             targets = known.get(col.ref, set())
@@ -266,12 +314,20 @@ def validate_table(
                         close = difflib.get_close_matches(item, sorted(targets), n=1)
                         hint = f"did you mean {close[0]!r}? " if close else ""
                         problems.append(
-                            Problem(path, line, col.name, f"unknown {col.ref} id {item!r}", f"{hint}ids are listed in data/{col.ref}.csv")
+                            Problem(
+                                path,
+                                line,
+                                col.name,
+                                f"unknown {col.ref} id {item!r}",
+                                f"{hint}ids are listed in data/{col.ref}.csv",
+                            )
                         )
     return problems
 
 
-def sort_key_frame(df: pd.DataFrame, table: TableSchema, conf_order: dict[str, int]) -> pd.DataFrame:
+def sort_key_frame(
+    df: pd.DataFrame, table: TableSchema, conf_order: dict[str, int]
+) -> pd.DataFrame:
     """Columns that sort rows canonically: numbers as numbers, conferences by (year, id)."""
     keys = pd.DataFrame(index=df.index)
     for name in table.order_by:
@@ -286,7 +342,9 @@ def sort_key_frame(df: pd.DataFrame, table: TableSchema, conf_order: dict[str, i
     return keys
 
 
-def canonical_order(df: pd.DataFrame, table: TableSchema, conf_order: dict[str, int]) -> pd.DataFrame:
+def canonical_order(
+    df: pd.DataFrame, table: TableSchema, conf_order: dict[str, int]
+) -> pd.DataFrame:
     """Rows in the schema's ``order_by`` order."""
     keys = sort_key_frame(df, table, conf_order)
     order = keys.sort_values(list(table.order_by), kind="stable").index
@@ -294,11 +352,15 @@ def canonical_order(df: pd.DataFrame, table: TableSchema, conf_order: dict[str, 
 
 
 def conference_order(conferences: pd.DataFrame) -> dict[str, int]:
-    ordered = conferences.assign(_y=pd.to_numeric(conferences["year"], errors="coerce")).sort_values(["_y", "id"])
+    ordered = conferences.assign(
+        _y=pd.to_numeric(conferences["year"], errors="coerce")
+    ).sort_values(["_y", "id"])
     return {cid: i for i, cid in enumerate(ordered["id"])}
 
 
-def check_order(df: pd.DataFrame, table: TableSchema, path: str, conf_order: dict[str, int]) -> list[Problem]:
+def check_order(
+    df: pd.DataFrame, table: TableSchema, path: str, conf_order: dict[str, int]
+) -> list[Problem]:
     """Rows must be in canonical order, so diffs stay small and merges clean."""
     if df.empty:
         return []
@@ -306,11 +368,21 @@ def check_order(df: pd.DataFrame, table: TableSchema, path: str, conf_order: dic
     for actual, wanted in zip(df["_line"], expected, strict=True):
         if actual != wanted:
             keys = ", ".join(table.order_by)
-            return [Problem(path, actual, "", f"row is out of order (rows are sorted by {keys})", "run `talkbook fmt` to sort the file")]
+            return [
+                Problem(
+                    path,
+                    actual,
+                    "",
+                    f"row is out of order (rows are sorted by {keys})",
+                    "run `talkbook fmt` to sort the file",
+                )
+            ]
     return []
 
 
-def collect(data_dir: Path) -> tuple[dict[str, pd.DataFrame], dict[str, TableSchema], list[Problem]]:
+def collect(
+    data_dir: Path,
+) -> tuple[dict[str, pd.DataFrame], dict[str, TableSchema], list[Problem]]:
     """Read and validate every table; return frames, schema and all problems."""
     data_dir = Path(data_dir)
     schema = load_schema(data_dir)
@@ -329,7 +401,9 @@ def collect(data_dir: Path) -> tuple[dict[str, pd.DataFrame], dict[str, TableSch
     conf_order = conference_order(frames["conferences"])
     for key in TABLES:
         if not any(p.path == display_path(data_dir / schema[key].file) for p in problems):
-            problems += check_order(frames[key], schema[key], display_path(data_dir / schema[key].file), conf_order)
+            problems += check_order(
+                frames[key], schema[key], display_path(data_dir / schema[key].file), conf_order
+            )
     return frames, schema, problems
 
 
@@ -342,7 +416,9 @@ def load_catalog(data_dir: Path | str) -> Catalog:
     return Catalog(Path(data_dir), clean["conferences"], clean["tags"], clean["talks"], schema)
 
 
-def write_table(path: Path, rows: Iterable[dict[str, str]], table: TableSchema, conf_order: dict[str, int]) -> None:
+def write_table(
+    path: Path, rows: Iterable[dict[str, str]], table: TableSchema, conf_order: dict[str, int]
+) -> None:
     """Write rows canonically: schema column order, sorted, minimal quoting, UTF-8, LF."""
     df = pd.DataFrame(list(rows), columns=table.names, dtype=str).fillna("")
     df = canonical_order(df, table, conf_order)

@@ -16,13 +16,33 @@ PREFIX = "talkbook_"
 class TalkbookConfig:
     """Settings read from ``_config.yml`` (``sphinx: config: talkbook_<name>: ...``)."""
 
-    data_dir: str = field(default="data", metadata={"help": "folder with the catalog CSVs and schema.yaml, relative to the book root"})
-    notes_dir: str = field(default="book/notes", metadata={"help": "pages here must carry valid `talkbook:` front matter"})
-    talks_path: str = field(default="talks", metadata={"help": "URL folder of the generated talk pages"})
-    conferences_path: str = field(default="conferences", metadata={"help": "URL folder of the generated conference pages"})
-    tags_path: str = field(default="tags", metadata={"help": "URL folder of the generated tag pages"})
-    catalog_page: str = field(default="book/catalog", metadata={"help": "docname of the page with the talk-catalog directive"})
-    repository_blob_url: str = field(default="", metadata={"help": "base URL for 'source' links, e.g. https://github.com/o/r/blob/main"})
+    data_dir: str = field(
+        default="data",
+        metadata={
+            "help": "folder with the catalog CSVs and schema.yaml, relative to the book root"
+        },
+    )
+    notes_dir: str = field(
+        default="book/notes",
+        metadata={"help": "pages here must carry valid `talkbook:` front matter"},
+    )
+    talks_path: str = field(
+        default="talks", metadata={"help": "URL folder of the generated talk pages"}
+    )
+    conferences_path: str = field(
+        default="conferences", metadata={"help": "URL folder of the generated conference pages"}
+    )
+    tags_path: str = field(
+        default="tags", metadata={"help": "URL folder of the generated tag pages"}
+    )
+    catalog_page: str = field(
+        default="book/catalog",
+        metadata={"help": "docname of the page with the talk-catalog directive"},
+    )
+    repository_blob_url: str = field(
+        default="",
+        metadata={"help": "base URL for 'source' links, e.g. https://github.com/o/r/blob/main"},
+    )
 
 
 def register(app: Sphinx) -> None:
@@ -32,7 +52,9 @@ def register(app: Sphinx) -> None:
 
 
 def read(config: Config) -> TalkbookConfig:
-    return TalkbookConfig(**{f.name: getattr(config, PREFIX + f.name) for f in fields(TalkbookConfig)})
+    return TalkbookConfig(
+        **{f.name: getattr(config, PREFIX + f.name) for f in fields(TalkbookConfig)}
+    )
 
 
 def validate(app: Sphinx, config: Config) -> None:
@@ -40,8 +62,12 @@ def validate(app: Sphinx, config: Config) -> None:
     cfg = read(config)
     data = Path(app.confdir) / cfg.data_dir
     if not (data / "schema.yaml").is_file():
-        raise ConfigError(f"{PREFIX}data_dir: {data} has no schema.yaml (set it to the folder holding the catalog CSVs)")
+        raise ConfigError(
+            f"{PREFIX}data_dir: {data} has no schema.yaml (set it to the folder holding the catalog CSVs)"
+        )
     for name in ("talks_path", "conferences_path", "tags_path"):
         value = getattr(cfg, name)
         if not value or "/" in value.strip("/") or value.startswith("."):
-            raise ConfigError(f"{PREFIX}{name}: {value!r} must be a single folder name, e.g. 'talks'")
+            raise ConfigError(
+                f"{PREFIX}{name}: {value!r} must be a single folder name, e.g. 'talks'"
+            )

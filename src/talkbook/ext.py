@@ -63,12 +63,18 @@ def catalog_of(app: Sphinx) -> Catalog:
 
 def page_target(app: Sphinx, kind: str, ident: str) -> str:
     cfg = tb_config.read(app.config)
-    folder = {"talk": cfg.talks_path, "conference": cfg.conferences_path, "tag": cfg.tags_path}[kind]
+    folder = {"talk": cfg.talks_path, "conference": cfg.conferences_path, "tag": cfg.tags_path}[
+        kind
+    ]
     return f"{folder}/{ident}"
 
 
-def page_ref(app: Sphinx, kind: str, ident: str, text: str, classes: Iterable[str] = ()) -> pending_talk_ref:
-    node = pending_talk_ref("", "", internal=True, classes=["talkbook-ref", f"talkbook-{kind}-ref", *classes])
+def page_ref(
+    app: Sphinx, kind: str, ident: str, text: str, classes: Iterable[str] = ()
+) -> pending_talk_ref:
+    node = pending_talk_ref(
+        "", "", internal=True, classes=["talkbook-ref", f"talkbook-{kind}-ref", *classes]
+    )
     node["talkbook_target"] = page_target(app, kind, ident)
     node += nodes.Text(text)
     return node
@@ -101,8 +107,17 @@ class TalkRole(SphinxRole):
         note_catalog_dependency(self.env)
         if not cat.has_talk(talk_id):
             close = cat.closest_talks(talk_id)
-            hint = f" — did you mean {', '.join(close)}?" if close else " — ids are listed in data/talks.csv"
-            logger.warning(f"unknown talk id {talk_id!r}{hint}", location=self.get_location(), type="talkbook", subtype="unknown-talk")
+            hint = (
+                f" — did you mean {', '.join(close)}?"
+                if close
+                else " — ids are listed in data/talks.csv"
+            )
+            logger.warning(
+                f"unknown talk id {talk_id!r}{hint}",
+                location=self.get_location(),
+                type="talkbook",
+                subtype="unknown-talk",
+            )
             return [nodes.literal(self.rawtext, self.text, classes=["talkbook-unknown"])], []
         talk = cat.talk(talk_id)
         node = page_ref(self.env.app, "talk", talk_id, text or talk["title"])
@@ -125,7 +140,10 @@ def build_card(app: Sphinx, talk_id: str, docname: str) -> talk_card:
     card += title
     card += nodes.paragraph(text=talk["title_en"], classes=["talkbook-card-title-en"])
     if talk["title_status"] == "subject":
-        card += nodes.paragraph(text="노트에 발표 제목이 기록되어 있지 않아 주제로 적었습니다.", classes=["talkbook-card-note"])
+        card += nodes.paragraph(
+            text="노트에 발표 제목이 기록되어 있지 않아 주제로 적었습니다.",
+            classes=["talkbook-card-note"],
+        )
     fields = nodes.field_list(classes=["talkbook-card-fields"])
 
     def field(name: str, *body: nodes.Node) -> None:
@@ -146,7 +164,9 @@ def build_card(app: Sphinx, talk_id: str, docname: str) -> talk_card:
         if talk[key]:
             if material:
                 material.append(nodes.Text(" · "))
-            material.append(nodes.reference("", label, refuri=talk[key], classes=["talkbook-external"]))
+            material.append(
+                nodes.reference("", label, refuri=talk[key], classes=["talkbook-external"])
+            )
     if material:
         field("자료", *material)
     tag_nodes: list[nodes.Node] = []
@@ -171,8 +191,17 @@ class TalkCardDirective(SphinxDirective):
         note_catalog_dependency(self.env)
         if not cat.has_talk(talk_id):
             close = cat.closest_talks(talk_id)
-            hint = f" — did you mean {', '.join(close)}?" if close else " — ids are listed in data/talks.csv"
-            logger.warning(f"unknown talk id {talk_id!r}{hint}", location=self.get_location(), type="talkbook", subtype="unknown-talk")
+            hint = (
+                f" — did you mean {', '.join(close)}?"
+                if close
+                else " — ids are listed in data/talks.csv"
+            )
+            logger.warning(
+                f"unknown talk id {talk_id!r}{hint}",
+                location=self.get_location(),
+                type="talkbook",
+                subtype="unknown-talk",
+            )
             return []
         card = build_card(self.env.app, talk_id, self.env.docname)
         self.set_source_info(card)
@@ -258,11 +287,19 @@ class TalkDomain(Domain):
     def backlinks_digest(self, talk_ids: list[str]) -> str:
         everything = "*" in talk_ids
         data = {
-            "covers": {d: [c for c in cs if everything or c[0] in talk_ids] for d, cs in self.data["covers"].items()},
-            "mentions": {d: [m for m in ms if everything or m in talk_ids] for d, ms in self.data["mentions"].items()},
+            "covers": {
+                d: [c for c in cs if everything or c[0] in talk_ids]
+                for d, cs in self.data["covers"].items()
+            },
+            "mentions": {
+                d: [m for m in ms if everything or m in talk_ids]
+                for d, ms in self.data["mentions"].items()
+            },
             "titles": {d: p.get("title", "") for d, p in self.data["pages"].items()},
         }
-        return hashlib.sha1(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        return hashlib.sha1(
+            json.dumps(data, sort_keys=True, ensure_ascii=False).encode()
+        ).hexdigest()
 
 
 # --------------------------------------------------------------------------- transforms and events
@@ -347,8 +384,12 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     if in_notes or "talkbook" in fm.data:
         problems += validate_front_matter(fm, str(path), catalog_of(app), app.talkbook_fm_specs)  # type: ignore[attr-defined]
     for p in problems:
-        logger.warning(f"{p.column + ': ' if p.column else ''}{p.message}{f' ({p.fix})' if p.fix else ''}",
-                       location=(docname, p.line or None), type="talkbook", subtype="front-matter")
+        logger.warning(
+            f"{p.column + ': ' if p.column else ''}{p.message}{f' ({p.fix})' if p.fix else ''}",
+            location=(docname, p.line or None),
+            type="talkbook",
+            subtype="front-matter",
+        )
     if meta:
         source[0] = quote_dates(source[0], fm)
         note_catalog_dependency(app.env)
@@ -379,7 +420,13 @@ def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
             anchor, title = section["ids"][0], section[0].astext()
         card["ids"].append(f"talk-{card['talk_id']}")
         covers.append((card["talk_id"], anchor, title, card.line or 0))
-    mentions = sorted({n["talkbook_mention"] for n in doctree.findall(pending_talk_ref) if "talkbook_mention" in n})
+    mentions = sorted(
+        {
+            n["talkbook_mention"]
+            for n in doctree.findall(pending_talk_ref)
+            if "talkbook_mention" in n
+        }
+    )
     domain.data["covers"][docname] = covers
     domain.data["mentions"][docname] = mentions
     page = domain.data["pages"].get(docname)
@@ -389,15 +436,30 @@ def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
         declared = set(page["talks"])
         carded = {c[0] for c in covers}
         for talk_id in sorted(carded - declared):
-            logger.warning(f"talk-card {talk_id!r} is not listed in front matter `talks` (add it there)",
-                           location=(docname, page["line"]), type="talkbook", subtype="front-matter")
+            logger.warning(
+                f"talk-card {talk_id!r} is not listed in front matter `talks` (add it there)",
+                location=(docname, page["line"]),
+                type="talkbook",
+                subtype="front-matter",
+            )
         for talk_id in sorted(declared - carded):
-            logger.warning(f"front matter lists talk {talk_id!r} but the page has no talk-card for it "
-                           "(add a ```{talk-card} section or remove the id)",
-                           location=(docname, page["line"]), type="talkbook", subtype="front-matter")
+            logger.warning(
+                f"front matter lists talk {talk_id!r} but the page has no talk-card for it "
+                "(add a ```{talk-card} section or remove the id)",
+                location=(docname, page["line"]),
+                type="talkbook",
+                subtype="front-matter",
+            )
     else:
-        domain.data["pages"][docname] = {"title": title.astext() if title else docname, "kind": "", "talks": [], "tags": []}
-    domain.data["views"][docname] = sorted({c[0] for c in covers}) + domain.data["views"].get(docname, [])
+        domain.data["pages"][docname] = {
+            "title": title.astext() if title else docname,
+            "kind": "",
+            "talks": [],
+            "tags": [],
+        }
+    domain.data["views"][docname] = sorted({c[0] for c in covers}) + domain.data["views"].get(
+        docname, []
+    )
 
 
 def on_env_get_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
@@ -429,7 +491,9 @@ class ResolveTalkRefs(SphinxPostTransform):
             ref["refuri"] = relative_uri(here, builder.get_target_uri(ref["talkbook_target"]))
         domain: TalkDomain = self.env.get_domain("talk")  # type: ignore[assignment]
         for node in list(self.document.findall(talk_backrefs)):
-            node.replace_self(pages.backrefs_paragraph(self.app, domain, node["talk_id"], node["docname"], here))
+            node.replace_self(
+                pages.backrefs_paragraph(self.app, domain, node["talk_id"], node["docname"], here)
+            )
         for node in list(self.document.findall(talk_coverage)):
             node.replace_self(nodes.Text(str(len(domain.covers_of(node["talk_id"])))))
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import re
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,11 +53,21 @@ def parse_front_matter(text: str, path: str) -> tuple[FrontMatter, list[Problem]
         try:
             meta = json.loads(text).get("metadata", {})
         except json.JSONDecodeError as err:
-            return FrontMatter(), [Problem(path, err.lineno, "", f"invalid notebook JSON: {err.msg}", "fix the JSON")]
+            return FrontMatter(), [
+                Problem(path, err.lineno, "", f"invalid notebook JSON: {err.msg}", "fix the JSON")
+            ]
         return FrontMatter(meta, {k: 1 for k in meta}, 1, 1), []
     body, end = split_front_matter(text)
     if end == -1:
-        return FrontMatter(), [Problem(path, 1, "", "front matter has no closing '---'", "end the YAML block with a line '---'")]
+        return FrontMatter(), [
+            Problem(
+                path,
+                1,
+                "",
+                "front matter has no closing '---'",
+                "end the YAML block with a line '---'",
+            )
+        ]
     if body is None:
         return FrontMatter(), []
     try:
@@ -67,9 +77,19 @@ def parse_front_matter(text: str, path: str) -> tuple[FrontMatter, list[Problem]
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 2 if mark else 1
         msg = getattr(err, "problem", None) or str(err)
-        return FrontMatter(), [Problem(path, line, "", f"malformed YAML front matter: {msg}", "check indentation and quoting")]
+        return FrontMatter(), [
+            Problem(
+                path,
+                line,
+                "",
+                f"malformed YAML front matter: {msg}",
+                "check indentation and quoting",
+            )
+        ]
     if not isinstance(data, dict):
-        return FrontMatter(), [Problem(path, 2, "", "front matter is not a mapping", "write `key: value` lines")]
+        return FrontMatter(), [
+            Problem(path, 2, "", "front matter is not a mapping", "write `key: value` lines")
+        ]
     lines: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
@@ -99,20 +119,50 @@ def load_field_specs(data_dir: Path) -> list[dict[str, Any]]:
     return raw["front_matter"]["fields"]
 
 
-def validate_front_matter(fm: FrontMatter, path: str, catalog: Catalog, specs: list[dict[str, Any]]) -> list[Problem]:
+def validate_front_matter(
+    fm: FrontMatter, path: str, catalog: Catalog, specs: list[dict[str, Any]]
+) -> list[Problem]:
     """Check the ``talkbook:`` block of one page against the schema."""
     problems: list[Problem] = []
     meta = fm.data.get("talkbook")
     if meta is None:
-        return [Problem(path, max(fm.start, 1), "talkbook", "page has no `talkbook:` front matter", "add it; `talkbook new` writes a template")]
+        return [
+            Problem(
+                path,
+                max(fm.start, 1),
+                "talkbook",
+                "page has no `talkbook:` front matter",
+                "add it; `talkbook new` writes a template",
+            )
+        ]
     if not isinstance(meta, dict):
-        return [Problem(path, fm.lines.get("talkbook", 1), "talkbook", "must be a mapping", "indent the fields under `talkbook:`")]
+        return [
+            Problem(
+                path,
+                fm.lines.get("talkbook", 1),
+                "talkbook",
+                "must be a mapping",
+                "indent the fields under `talkbook:`",
+            )
+        ]
     known_fields = {s["name"] for s in specs}
     for key in meta:
         if key not in known_fields:
             close = difflib.get_close_matches(str(key), sorted(known_fields), n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"known fields: {', '.join(sorted(known_fields))}"
-            problems.append(Problem(path, fm.lines.get(f"talkbook.{key}", fm.start), f"talkbook.{key}", "unknown field", hint))
+            hint = (
+                f"did you mean {close[0]!r}?"
+                if close
+                else f"known fields: {', '.join(sorted(known_fields))}"
+            )
+            problems.append(
+                Problem(
+                    path,
+                    fm.lines.get(f"talkbook.{key}", fm.start),
+                    f"talkbook.{key}",
+                    "unknown field",
+                    hint,
+                )
+            )
     kind = meta.get("kind")
     refs = {
         "conferences": set(catalog.conferences["id"]),
@@ -126,18 +176,40 @@ def validate_front_matter(fm: FrontMatter, path: str, catalog: Catalog, specs: l
         required = spec.get("required") or kind in spec.get("required_for", [])
         if value in (None, "", []):
             if required:
-                problems.append(Problem(path, line, f"talkbook.{name}", "required field is missing", spec.get("help", "")))
+                problems.append(
+                    Problem(
+                        path,
+                        line,
+                        f"talkbook.{name}",
+                        "required field is missing",
+                        spec.get("help", ""),
+                    )
+                )
             continue
         problems += _check_field(spec, value, path, line, refs)
     return problems
 
 
-def _check_field(spec: dict[str, Any], value: Any, path: str, line: int, refs: dict[str, set[str]]) -> list[Problem]:
+def _check_field(
+    spec: dict[str, Any], value: Any, path: str, line: int, refs: dict[str, set[str]]
+) -> list[Problem]:
     name, kind = f"talkbook.{spec['name']}", spec["type"]
     if kind == "enum" and value not in spec["values"]:
-        return [Problem(path, line, name, f"{value!r} is not one of {', '.join(spec['values'])}", f"use one of: {', '.join(spec['values'])}")]
+        return [
+            Problem(
+                path,
+                line,
+                name,
+                f"{value!r} is not one of {', '.join(spec['values'])}",
+                f"use one of: {', '.join(spec['values'])}",
+            )
+        ]
     if kind == "int" and not isinstance(value, int):
-        return [Problem(path, line, name, f"{value!r} is not a whole number", "write a number such as 1")]
+        return [
+            Problem(
+                path, line, name, f"{value!r} is not a whole number", "write a number such as 1"
+            )
+        ]
     if kind == "date" and not hasattr(value, "isoformat"):
         try:
             dt.date.fromisoformat(str(value))
@@ -148,7 +220,9 @@ def _check_field(spec: dict[str, Any], value: Any, path: str, line: int, refs: d
     items: list[Any] = [value]
     if kind == "list":
         if not isinstance(value, list):
-            return [Problem(path, line, name, "must be a list", "write [a, b] or one `- item` per line")]
+            return [
+                Problem(path, line, name, "must be a list", "write [a, b] or one `- item` per line")
+            ]
         items = value
     out = []
     target = spec.get("ref")
@@ -156,7 +230,15 @@ def _check_field(spec: dict[str, Any], value: Any, path: str, line: int, refs: d
         if str(item) not in refs[target]:
             close = difflib.get_close_matches(str(item), sorted(refs[target]), n=3)
             hint = f"did you mean {', '.join(repr(c) for c in close)}? " if close else ""
-            out.append(Problem(path, line, name, f"unknown {target[:-1]} id {item!r}", f"{hint}ids are listed in data/{target}.csv"))
+            out.append(
+                Problem(
+                    path,
+                    line,
+                    name,
+                    f"unknown {target[:-1]} id {item!r}",
+                    f"{hint}ids are listed in data/{target}.csv",
+                )
+            )
     return out
 
 

@@ -25,7 +25,15 @@ TEMPLATES = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-KIND_LABELS = {"review": "후기", "memo": "메모", "essay": "에세이", "demo": "데모", "thread": "주제", "home": "홈", "page": "문서"}
+KIND_LABELS = {
+    "review": "후기",
+    "memo": "메모",
+    "essay": "에세이",
+    "demo": "데모",
+    "thread": "주제",
+    "home": "홈",
+    "page": "문서",
+}
 
 
 # --------------------------------------------------------------------------- catalog page
@@ -41,7 +49,9 @@ def catalog_filters(cat: Catalog) -> nodes.raw:
     return nodes.raw("", html, format="html")
 
 
-def catalog_table(app: Sphinx, cat: Catalog, page_ref: Callable[..., nodes.Node], coverage: type[nodes.Element]) -> nodes.table:
+def catalog_table(
+    app: Sphinx, cat: Catalog, page_ref: Callable[..., nodes.Node], coverage: type[nodes.Element]
+) -> nodes.table:
     """Every talk as a docutils table, so the titles are in the search index too."""
     headers = ["발표", "행사", "연도", "일차", "태그", "노트"]
     table = nodes.table(classes=["talkbook-catalog", "table"])
@@ -59,7 +69,11 @@ def catalog_table(app: Sphinx, cat: Catalog, page_ref: Callable[..., nodes.Node]
         row = nodes.row(classes=["talkbook-row"])
         row["ids"] = [f"talk-{talk['id']}"]
         # data for the filters, as classes (docutils has no data-* attributes)
-        row["classes"] += [f"tb-conf-{conf['id']}", f"tb-year-{conf['year']}", *(f"tb-tag-{t}" for t in tags)]
+        row["classes"] += [
+            f"tb-conf-{conf['id']}",
+            f"tb-year-{conf['year']}",
+            *(f"tb-tag-{t}" for t in tags),
+        ]
         title = nodes.paragraph()
         title += page_ref(app, "talk", talk["id"], talk["title"])
         title += nodes.inline(text=f" {talk['title_en']}", classes=["talkbook-title-en"])
@@ -72,7 +86,14 @@ def catalog_table(app: Sphinx, cat: Catalog, page_ref: Callable[..., nodes.Node]
         conf_para += page_ref(app, "conference", conf["id"], conf["name"])
         count = nodes.paragraph()
         count += coverage(talk_id=talk["id"])
-        cells = [title, conf_para, nodes.paragraph(text=conf["year"]), nodes.paragraph(text=talk["day"]), tag_para, count]
+        cells = [
+            title,
+            conf_para,
+            nodes.paragraph(text=conf["year"]),
+            nodes.paragraph(text=talk["day"]),
+            tag_para,
+            count,
+        ]
         row.extend(nodes.entry("", c) for c in cells)
         body += row
     group += body
@@ -82,7 +103,9 @@ def catalog_table(app: Sphinx, cat: Catalog, page_ref: Callable[..., nodes.Node]
 # --------------------------------------------------------------------------- backlinks
 
 
-def backrefs_paragraph(app: Sphinx, domain: TalkDomain, talk_id: str, docname: str, here: str) -> nodes.Node:
+def backrefs_paragraph(
+    app: Sphinx, domain: TalkDomain, talk_id: str, docname: str, here: str
+) -> nodes.Node:
     """'Also covered in' links on a card: every other section that covers the same talk."""
     builder = app.builder
     others = [(d, a, t) for d, a, t in domain.covers_of(talk_id) if d != docname]
@@ -103,18 +126,31 @@ def backrefs_paragraph(app: Sphinx, domain: TalkDomain, talk_id: str, docname: s
 # --------------------------------------------------------------------------- generated pages
 
 
-def _doc_link(app: Sphinx, domain: TalkDomain, here: str, doc: str, anchor: str = "", section: str = "") -> dict[str, str]:
+def _doc_link(
+    app: Sphinx, domain: TalkDomain, here: str, doc: str, anchor: str = "", section: str = ""
+) -> dict[str, str]:
     page = domain.data["pages"].get(doc, {})
     uri = relative_uri(here, app.builder.get_target_uri(doc)) + (f"#{anchor}" if anchor else "")
-    return {"uri": uri, "title": page.get("title", doc), "section": section, "kind": KIND_LABELS.get(page.get("kind", ""), "")}
+    return {
+        "uri": uri,
+        "title": page.get("title", doc),
+        "section": section,
+        "kind": KIND_LABELS.get(page.get("kind", ""), ""),
+    }
 
 
-def _talk_context(app: Sphinx, cat: Catalog, domain: TalkDomain, talk: dict[str, str], here: str) -> dict[str, Any]:
+def _talk_context(
+    app: Sphinx, cat: Catalog, domain: TalkDomain, talk: dict[str, str], here: str
+) -> dict[str, Any]:
     cfg = tb_config.read(app.config)
     conf = cat.conference(talk["conference"])
     covers = [_doc_link(app, domain, here, d, a, t) for d, a, t in domain.covers_of(talk["id"])]
     covering_docs = {d for d, _, _ in domain.covers_of(talk["id"])}
-    mentions = [_doc_link(app, domain, here, d) for d in domain.mentions_of(talk["id"]) if d not in covering_docs]
+    mentions = [
+        _doc_link(app, domain, here, d)
+        for d in domain.mentions_of(talk["id"])
+        if d not in covering_docs
+    ]
     related = []
     tags = split_list(talk["tags"])
     for other in cat.talks.to_dict("records"):
@@ -125,24 +161,37 @@ def _talk_context(app: Sphinx, cat: Catalog, domain: TalkDomain, talk: dict[str,
     return {
         "talk": talk,
         "conference": conf,
-        "conference_uri": relative_uri(here, app.builder.get_target_uri(f"{cfg.conferences_path}/{conf['id']}")),
+        "conference_uri": relative_uri(
+            here, app.builder.get_target_uri(f"{cfg.conferences_path}/{conf['id']}")
+        ),
         "speakers": split_list(talk["speakers"]),
         "links": talk["links"].split(),
         "tags": [
-            {"label": cat.tag(t)["label"], "uri": relative_uri(here, app.builder.get_target_uri(f"{cfg.tags_path}/{t}"))}
+            {
+                "label": cat.tag(t)["label"],
+                "uri": relative_uri(here, app.builder.get_target_uri(f"{cfg.tags_path}/{t}")),
+            }
             for t in tags
         ],
         "covers": covers,
         "mentions": mentions,
         "related": [
-            {"title": o["title"], "uri": relative_uri(here, app.builder.get_target_uri(f"{cfg.talks_path}/{o['id']}"))}
+            {
+                "title": o["title"],
+                "uri": relative_uri(
+                    here, app.builder.get_target_uri(f"{cfg.talks_path}/{o['id']}")
+                ),
+            }
             for _, o in related[:6]
         ],
-        "catalog_uri": relative_uri(here, app.builder.get_target_uri(cfg.catalog_page)) + f"#talk-{talk['id']}",
+        "catalog_uri": relative_uri(here, app.builder.get_target_uri(cfg.catalog_page))
+        + f"#talk-{talk['id']}",
     }
 
 
-def _talk_rows(app: Sphinx, cat: Catalog, domain: TalkDomain, talks: list[dict[str, str]], here: str) -> list[dict[str, Any]]:
+def _talk_rows(
+    app: Sphinx, cat: Catalog, domain: TalkDomain, talks: list[dict[str, str]], here: str
+) -> list[dict[str, Any]]:
     cfg = tb_config.read(app.config)
     return [
         {
@@ -155,9 +204,15 @@ def _talk_rows(app: Sphinx, cat: Catalog, domain: TalkDomain, talks: list[dict[s
     ]
 
 
-def _page(pagename: str, title: str, template: str, description: str, **ctx: Any) -> tuple[str, dict[str, Any], str]:
+def _page(
+    pagename: str, title: str, template: str, description: str, **ctx: Any
+) -> tuple[str, dict[str, Any], str]:
     body = TEMPLATES.get_template(template).render(**ctx)
-    return pagename, {"title": title, "body": body, "talkbook_description": description}, "page.html"
+    return (
+        pagename,
+        {"title": title, "body": body, "talkbook_description": description},
+        "page.html",
+    )
 
 
 def collect_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
@@ -176,24 +231,53 @@ def collect_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
         here = app.builder.get_target_uri(name)
         talks = _talk_rows(app, cat, domain, cat.talks_of(conf["id"]), here)
         notes = sorted(
-            (_doc_link(app, domain, here, d) for d, p in domain.data["pages"].items() if p.get("conference") == conf["id"]),
+            (
+                _doc_link(app, domain, here, d)
+                for d, p in domain.data["pages"].items()
+                if p.get("conference") == conf["id"]
+            ),
             key=lambda x: x["title"],
         )
         days = sorted({r["talk"]["day"] for r in talks})
-        yield _page(name, conf["name"], "conference.html", conf["description"], conference=conf, talks=talks, days=days, notes=notes)
+        yield _page(
+            name,
+            conf["name"],
+            "conference.html",
+            conf["description"],
+            conference=conf,
+            talks=talks,
+            days=days,
+            notes=notes,
+        )
     for tag in cat.tags.to_dict("records"):
         name = f"{cfg.tags_path}/{tag['id']}"
         here = app.builder.get_target_uri(name)
         talks = _talk_rows(app, cat, domain, cat.talks_tagged(tag["id"]), here)
         pages = sorted(
-            (_doc_link(app, domain, here, d) for d, p in domain.data["pages"].items() if tag["id"] in p.get("tags", [])),
+            (
+                _doc_link(app, domain, here, d)
+                for d, p in domain.data["pages"].items()
+                if tag["id"] in p.get("tags", [])
+            ),
             key=lambda x: x["title"],
         )
-        yield _page(name, f"태그: {tag['label']}", "tag.html", tag["description"], tag=tag, talks=talks, pages=pages)
+        yield _page(
+            name,
+            f"태그: {tag['label']}",
+            "tag.html",
+            tag["description"],
+            tag=tag,
+            talks=talks,
+            pages=pages,
+        )
     name = f"{cfg.tags_path}/index"
     here = app.builder.get_target_uri(name)
     tags = [
-        {**t, "count": len(cat.talks_tagged(t["id"])), "uri": relative_uri(here, app.builder.get_target_uri(f"{cfg.tags_path}/{t['id']}"))}
+        {
+            **t,
+            "count": len(cat.talks_tagged(t["id"])),
+            "uri": relative_uri(here, app.builder.get_target_uri(f"{cfg.tags_path}/{t['id']}")),
+        }
         for t in cat.tags.sort_values("label").to_dict("records")
     ]
     yield _page(name, "태그", "tags.html", "talkbook의 모든 태그", tags=tags)
