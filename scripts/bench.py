@@ -1,0 +1,998 @@
+#!/usr/bin/env python3
+"""Build benchmark: talkbook vs stock Jupyter Book on the same synthetic books.
+
+For each size N (default 100, 500, 1000, 2000; ``--quick``: 100, 500) the script writes
+two synthetic books with the same N pages into a scratch folder (default
+``/tmp/talkbook-bench``):
+
+* ``ours``: the repository's ``_config.yml`` as it is (every ``sphinx.extra_extensions``
+  entry, so ``talkbook.ext``, ``talkbook.search`` and ``talkbook.navcache`` when listed)
+  and pages that use the kit: ``{talk}`` roles, ``talk-card`` directives, a
+  ``talk-catalog`` page, backlinks (talk pages list the notes that cover them), tags,
+  over a synthetic catalog of N/10 talks written to the book's ``data/``;
+* ``stock``: the same ``_config.yml`` minus every ``talkbook*`` extension and setting
+  (stock Jupyter Book 1 with ``language: ko``), and the same pages where each talk role is a
+  plain ``{doc}`` link (to the first note that covers the talk), each talk card a plain
+  ``{note}`` box with the same fields, and the catalog page a Markdown table. Stock has no
+  generated talk/conference/tag pages (those are a talkbook feature).
+
+Both books have Korean text (~600 words a page), a code block, a table and three
+cross-references per page (two ``{doc}``, one ``{ref}``), nested navigation (parts,
+chapters, sections) and three small MyST notebooks executed in ``cache`` mode.
+
+Measured for each N and each variant (interleaved, stock first):
+
+* ``full``: clean build (output folder removed), median of ``--full-repeat`` runs;
+* ``nochange``: rebuild with nothing changed;
+* ``edit_page``: rebuild after editing one note;
+* ``edit_csv``: rebuild after editing one row (a title) of ``data/talks.csv``; stock does
+  not read ``data/``, so its figure is the no-change cost;
+* ``add_page``: rebuild after adding a page to ``_toc.yml`` (every page's navigation changes);
+* ``peak_mem_mb``: largest peak RSS of the builds (``os.wait4`` rusage of the build process);
+* ``nb_exec_nochange``: notebook executions during the no-change rebuilds (must be 0);
+* ``index_raw`` / ``index_gzip``: what a reader downloads for the search index
+  (``searchindex.js``, plus ``searchindex-*.js`` shards when present);
+* ``site_bytes``: size of the whole HTML output;
+* ``query_median_ms`` / ``query_p95_ms``: search query time in headless Chromium
+  (Debian's ``/usr/bin/chromium`` via Playwright): the site's own ``Search._parseQuery`` +
+  ``Search._performSearch`` for every query of ``tests/search/queries.csv`` (or a fixed
+  list of Korean/English words when that file is absent), 3 rounds after a warm-up;
+* ``index_load_ms``: from opening ``search.html`` until the index is loaded.
+
+Incremental figures are medians of ``--repeat`` runs. The table shows stock, ours and the
+ratio ours/stock; every figure is written to ``_build/bench/bench.csv`` (one row per N,
+variant and metric) and the load average (``os.getloadavg``) before each build is recorded.
+
+Usage::
+
+    .venv/bin/python scripts/bench.py                 # N = 100, 500, 1000, 2000
+    .venv/bin/python scripts/bench.py --quick         # N = 100, 500
+    .venv/bin/python scripts/bench.py --sizes 1000 --variants ours --repeat 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import contextlib
+import csv
+import datetime as dt
+import functools
+import gzip
+import http.server
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+JB = str(BIN / "jupyter-book")
+QUERIES = ROOT / "tests" / "search" / "queries.csv"
+WORDS_FILE = Path(__file__).with_name("bench_words.txt")
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+VARIANTS = ("stock", "ours")
+SIZES = (100, 500, 1000, 2000)
+QUICK_SIZES = (100, 500)
+PART_SIZE = 50  # notes per part (toc caption)
+GROUP = 5  # a chapter and its 4 sections
+N_NOTEBOOKS = 3
+
+# --------------------------------------------------------------------------- text
+
+NOUNS = """쿠버네티스 컨테이너 클러스터 네임스페이스 파티션 컨슈머 프로듀서 브로커 토픽 샤딩 데이터베이스
+인덱스 쿼리 캐시 메모리 디스크 스토리지 네트워크 지연 처리량 배포 파이프라인 모델 서빙 추론 학습
+데이터 검색 추천 번역 음성 영상 로그 모니터링 알림 장애 복구 백업 테스트 코드 리뷰 리팩터링 성능
+최적화 프로파일러 병목 스레드 프로세스 비동기 이벤트 메시지 스트림 배치 스케줄러 자원 비용 보안
+인증 권한 플랫폼 서비스 마이크로서비스 게이트웨이 프런트엔드 컴포넌트 렌더링 브라우저 웹뷰 안드로이드
+모바일 앱 화면 사용자 경험 설계 구조 아키텍처 운영 자동화 도구 라이브러리 프레임워크 오픈소스
+커뮤니티 발표 발표자 청중 질문 사례 경험 교훈 실험 결과 지표 목표 계획 일정 팀 조직 문화""".split()
+PARTICLES = (
+    "은 이 을 의 에 에서 으로 과 도 만 까지 부터 보다 처럼".split()
+)  # after a final consonant
+VOWEL_FORM = {"은": "는", "이": "가", "을": "를", "으로": "로", "과": "와"}  # after a vowel
+VERBS = """줄였다 늘렸다 바꾸었다 설명했다 보여 주었다 강조했다 소개했다 비교했다 측정했다 개선했다
+나누었다 합쳤다 옮겼다 자동화했다 검증했다 정리했다 발표했다 적용했다 도입했다 운영한다""".split(
+    "\n"
+)
+VERBS = [v for line in VERBS for v in line.split() if v.endswith("다")]
+ADVERBS = "크게 빠르게 조금씩 꾸준히 먼저 다시 함께 직접 결국 특히 실제로 점차".split()
+LATIN = """Kubernetes Kafka HBase Redis Python Flutter React BERT GPU latency throughput p99 CI/CD
+Spark Flink Airflow gRPC REST MQTT Prometheus Grafana""".split()
+FALLBACK_QUERIES = [  # used when tests/search/queries.csv is absent; all occur in the vocabulary
+    "모델",
+    "데이터",
+    "플랫폼",
+    "검색",
+    "발표",
+    "서비스",
+    "쿠버네티스",
+    "컨슈머",
+    "파티션",
+    "캐시",
+    "웹뷰",
+    "추천",
+    "번역",
+    "성능",
+    "데이터를",
+    "모델 서빙",
+    "검색 품질",
+    "카프카 컨슈머",
+    "AI",
+    "DEVIEW",
+    "Kafka",
+    "Python",
+    "GPU",
+    "HBase",
+]
+
+
+def attach(noun: str, particle: str) -> str:
+    """Noun + particle in the form Korean uses (받침: 쿠버네티스를, 컨테이너를, 파티션을)."""
+    last = noun[-1]
+    vowel_final = "\uac00" <= last <= "\ud7a3" and (ord(last) - 0xAC00) % 28 == 0
+    return noun + (VOWEL_FORM.get(particle, particle) if vowel_final else particle)
+
+
+def load_vocabulary(path: Path = WORDS_FILE) -> tuple[list[str], list[int]]:
+    """Words of the book's own prose and their cumulative frequencies (Zipf-like, like text)."""
+    words, cum, total = [], [], 0
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith("#") or " " not in line:
+                continue
+            word, count = line.rsplit(" ", 1)
+            total += int(count)
+            words.append(word)
+            cum.append(total)
+    if len(words) < 500:  # no vocabulary file: a small built-in one
+        words = [attach(n, p) for n in NOUNS for p in PARTICLES] + ADVERBS + VERBS + LATIN
+        cum = list(range(1, len(words) + 1))
+    return words, cum
+
+
+VOCAB, VOCAB_CUM = load_vocabulary()
+HANGUL_WORDS = [w for w in VOCAB[:3000] if "\uac00" <= w[0] <= "\ud7a3" and len(w) >= 2]
+
+
+def eojeol(rng: random.Random) -> str:
+    """One word: drawn from the vocabulary by frequency; 4% are new compounds (쿠버네티스파티션을),
+    so that, as in real text, the number of distinct words keeps growing with the book."""
+    if rng.random() < 0.04:
+        head, tail = rng.choice(HANGUL_WORDS), rng.choice(HANGUL_WORDS)
+        return head[: max(2, len(head) - 1)] + tail
+    return VOCAB[bisect.bisect(VOCAB_CUM, rng.random() * VOCAB_CUM[-1])]
+
+
+def sentence(rng: random.Random, words: int = 8) -> str:
+    return " ".join(eojeol(rng) for _ in range(words - 1)) + " " + rng.choice(VERBS) + "."
+
+
+def paragraph(rng: random.Random, sentences: int) -> str:
+    return " ".join(sentence(rng, rng.randint(6, 10)) for _ in range(sentences))
+
+
+# --------------------------------------------------------------------------- synthetic book
+
+
+@dataclass
+class Talk:
+    id: str
+    conference: str
+    day: int
+    order: int
+    title: str
+    tags: list[str]
+
+
+@dataclass
+class Book:
+    """What the generator made: enough to drive the incremental edits."""
+
+    src: Path
+    variant: str
+    n: int
+    notes: list[str] = field(default_factory=list)  # docnames, toc order
+    talks: list[Talk] = field(default_factory=list)
+    toc: dict = field(default_factory=dict)
+
+
+def read_tags() -> list[dict[str, str]]:
+    with (ROOT / "data" / "tags.csv").open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def catalog(n: int, tags: list[str]) -> tuple[list[dict[str, str]], list[Talk]]:
+    rng = random.Random(n)
+    n_conf = max(2, n // 100)
+    confs = [
+        {
+            "id": f"bench-{2000 + i}",
+            "name": f"벤치 컨퍼런스 {2000 + i}",
+            "series": "벤치",
+            "year": str(2000 + i),
+            "dates": "",
+            "location": "",
+            "url": "",
+            "description": f"벤치마크용 가상 행사 {2000 + i}",
+        }
+        for i in range(n_conf)
+    ]
+    talks = []
+    for j in range(max(1, n // 10)):
+        conf = confs[j % n_conf]["id"]
+        title = f"{rng.choice(NOUNS)} {rng.choice(NOUNS)} 이야기 {j}"
+        talks.append(
+            Talk(
+                f"{conf}-t{j:04d}",
+                conf,
+                1 + (j // n_conf) % 2,
+                j,
+                title,
+                sorted(rng.sample([t for t in tags if t != "keynote"], 2)),
+            )
+        )
+    conf_pos = {c["id"]: i for i, c in enumerate(confs)}
+    talks.sort(key=lambda t: (conf_pos[t.conference], t.day, t.order, t.id))
+    return confs, talks
+
+
+def write_catalog(data: Path, confs: list[dict[str, str]], talks: list[Talk]) -> None:
+    data.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "data" / "schema.yaml", data / "schema.yaml")
+    shutil.copy(ROOT / "data" / "tags.csv", data / "tags.csv")
+    with (data / "conferences.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(confs[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(confs)
+    write_talks(data / "talks.csv", talks)
+
+
+TALK_FIELDS = [
+    "id",
+    "conference",
+    "day",
+    "order",
+    "kind",
+    "title",
+    "title_status",
+    "title_en",
+    "speakers",
+    "organization",
+    "slides_url",
+    "video_url",
+    "links",
+    "tags",
+    "summary",
+]
+
+
+def write_talks(path: Path, talks: list[Talk]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(TALK_FIELDS)
+        for t in talks:
+            w.writerow(
+                [
+                    t.id,
+                    t.conference,
+                    t.day,
+                    t.order,
+                    "session",
+                    t.title,
+                    "recorded",
+                    f"Talk {t.order}",
+                    f"발표자{t.order % 17}",
+                    "",
+                    "",
+                    "",
+                    "",
+                    ";".join(t.tags),
+                    f"{t.title}을 요약한 한 문장이다.",
+                ]
+            )
+
+
+def config_for(variant: str, title: str) -> dict:
+    """The repository's _config.yml; for stock without any talkbook extension or setting."""
+    cfg = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    cfg["title"] = title
+    sphinx = cfg.setdefault("sphinx", {})
+    sconf = sphinx.setdefault("config", {})
+    if variant == "stock":
+        sphinx["extra_extensions"] = [
+            e for e in sphinx.get("extra_extensions") or [] if not e.startswith("talkbook")
+        ]
+        for key in [k for k in sconf if k.startswith("talkbook")]:
+            del sconf[key]
+    return cfg
+
+
+def front_matter(
+    kind: str, conference: str | None, tags: list[str], talks: list[str], description: str
+) -> str:
+    lines = ["---", "talkbook:", f"  kind: {kind}"]
+    if conference:
+        lines += [f"  conference: {conference}", "  day: 1"]
+    lines += [
+        "  language: ko",
+        f"  tags: [{', '.join(tags)}]",
+        f"  talks: [{', '.join(talks)}]",
+        f"  description: {description}",
+        "---",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def note_text(book: Book, i: int, extra: str = "") -> str:
+    """Note i: ~600 words, a talk card, two talk mentions, code, table, three cross-refs."""
+    rng = random.Random(i * 7919 + book.n)
+    notes, talks = book.notes, book.talks
+    ours = book.variant == "ours"
+    talk = talks[i % len(talks)]
+    mention = [talks[(i * 3 + 1) % len(talks)], talks[(i * 5 + 2) % len(talks)]]
+    here = notes[i]
+
+    def doc_link(target: str, text: str | None = None) -> str:
+        rel = os.path.relpath(target, os.path.dirname(here))
+        return f"{{doc}}`{text} <{rel}>`" if text else f"{{doc}}`{rel}`"
+
+    def talk_link(t: Talk) -> str:
+        if ours:
+            return f"{{talk}}`{t.id}`"
+        first = talks.index(t)  # the first note that covers t (note k covers talk k % T)
+        return (
+            doc_link(notes[first % len(notes)], t.title) if first < len(notes) else f"**{t.title}**"
+        )
+
+    if ours:
+        card = f"```{{talk-card}} {talk.id}\n```\n"
+    else:
+        card = (
+            f":::{{note}}\n**{talk.title}** · Talk {talk.order}\n\n행사: {talk.conference} · {talk.day}일차 · "
+            f"발표자: 발표자{talk.order % 17} · 태그: {', '.join(talk.tags)}\n:::\n"
+        )
+    j, k = (i + 7) % len(notes), (i * 13 + 3) % len(notes)
+    out = [
+        front_matter(
+            "memo", talk.conference, talk.tags, [talk.id], f"벤치마크 노트 {i}의 요약 문장"
+        )
+    ]
+    out.append(
+        f"(bench-note-{i})=\n# 벤치마크 노트 {i}: {attach(rng.choice(NOUNS), '과')} {rng.choice(NOUNS)}\n"
+    )
+    out.append(paragraph(rng, 6) + f" 관련 발표는 {talk_link(mention[0])}이다.\n")
+    out.append(f"## {talk.title} 정리\n\n{card}\n{paragraph(rng, 12)}\n")
+    out.append(
+        f"(bench-note-{i}-detail)=\n## 세부 내용 {i}\n\n{paragraph(rng, 12)} 앞의 {doc_link(notes[j])}도 "
+        f"참고하고, {talk_link(mention[1])} 발표와 비교한다.\n"
+    )
+    out.append(
+        f"```python\ndef step_{i}(items):\n    total = 0\n    for x in items:\n        total += x * {i % 7 + 1}\n"
+        f"    return total\n```\n"
+    )
+    out.append(
+        "| 항목 | 이전 | 이후 |\n| --- | --- | --- |\n"
+        + "".join(
+            f"| {rng.choice(NOUNS)} | {rng.randint(10, 99)} | {rng.randint(1, 9)} |\n"
+            for _ in range(4)
+        )
+    )
+    out.append(
+        f"## 정리\n\n{paragraph(rng, 10)} 자세한 측정은 {{ref}}`bench-note-{k}-detail` 절과 "
+        f"{doc_link(notes[(i + 1) % len(notes)])}에 있다.\n"
+    )
+    if extra:
+        out.append(extra + "\n")
+    return "\n".join(out)
+
+
+def notebook_text(i: int, log: str) -> str:
+    return f"""---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+    format_version: 0.13
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+talkbook:
+  kind: demo
+  language: ko
+  tags: [python, performance]
+  talks: []
+  description: 벤치마크용 작은 노트북 {i}
+---
+
+# 벤치마크 노트북 {i}
+
+빌드할 때 실행되는 작은 계산이다. 실행될 때마다 기록 파일에 한 줄을 남긴다.
+
+```{{code-cell}} python3
+with open({log!r}, "a") as fh:
+    fh.write("{i}\\n")
+sum(x * x for x in range({100 * (i + 1)}))
+```
+
+```{{code-cell}} python3
+print("노트북 {i}", [round(x ** 0.5, 2) for x in range(5)])
+```
+"""
+
+
+def catalog_page(book: Book) -> str:
+    head = front_matter("page", None, [], [], "벤치마크 카탈로그")
+    if book.variant == "ours":
+        return head + "# 발표 카탈로그\n\n모든 발표의 표.\n\n```{talk-catalog}\n```\n"
+    rows = "".join(
+        f"| {t.title} | {t.conference} | {t.day} | {', '.join(t.tags)} |\n" for t in book.talks
+    )
+    return (
+        head
+        + "# 발표 카탈로그\n\n모든 발표의 표.\n\n| 발표 | 행사 | 일차 | 태그 |\n| --- | --- | --- | --- |\n"
+        + rows
+    )
+
+
+def make_book(dest: Path, n: int, variant: str) -> Book:
+    """Write the synthetic book of N pages (intro, catalog, notebooks, notes) to dest."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    tag_ids = [t["id"] for t in read_tags()]
+    confs, talks = catalog(n, tag_ids)
+    write_catalog(dest / "data", confs, talks)
+    n_notes = n - 2 - N_NOTEBOOKS
+    book = Book(dest, variant, n, talks=talks)
+    book.notes = [
+        f"book/notes/p{p:02d}/note-{i:04d}" for i in range(n_notes) for p in [i // PART_SIZE]
+    ]
+    (dest / "_config.yml").write_text(
+        yaml.safe_dump(
+            config_for(variant, f"talkbook bench {n} ({variant})"),
+            allow_unicode=True,
+            sort_keys=False,
+        ),
+        encoding="utf-8",
+    )
+    (dest / "book" / "demos").mkdir(parents=True)
+    (dest / "book" / "intro.md").write_text(
+        front_matter("home", None, [], [], "벤치마크 책")
+        + "# 벤치마크 책\n\n"
+        + paragraph(random.Random(0), 8)
+        + "\n",
+        encoding="utf-8",
+    )
+    (dest / "book" / "catalog.md").write_text(catalog_page(book), encoding="utf-8")
+    log = str(dest / ".bench-executions.log")
+    demos = [f"book/demos/nb-{i}" for i in range(N_NOTEBOOKS)]
+    for i, d in enumerate(demos):
+        (dest / f"{d}.md").write_text(notebook_text(i, log), encoding="utf-8")
+    for i, doc in enumerate(book.notes):
+        path = dest / f"{doc}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(note_text(book, i), encoding="utf-8")
+    parts = [
+        {
+            "caption": "둘러보기",
+            "chapters": [{"file": "book/catalog"}, *({"file": d} for d in demos)],
+        }
+    ]
+    for p in range(0, n_notes, PART_SIZE):
+        chapters = []
+        block = book.notes[p : p + PART_SIZE]
+        for g in range(0, len(block), GROUP):
+            chapters.append(
+                {
+                    "file": block[g],
+                    **(
+                        {"sections": [{"file": d} for d in block[g + 1 : g + GROUP]]}
+                        if block[g + 1 : g + GROUP]
+                        else {}
+                    ),
+                }
+            )
+        parts.append({"caption": f"파트 {p // PART_SIZE + 1}", "chapters": chapters})
+    book.toc = {"format": "jb-book", "root": "book/intro", "parts": parts}
+    write_toc(book)
+    # the real book lives in git (talkbook.meta shows last-updated dates from it)
+    git = [
+        "git",
+        "-c",
+        "user.name=bench",
+        "-c",
+        "user.email=bench@example.invalid",
+        "-C",
+        str(dest),
+    ]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "synthetic book"], check=True)
+    return book
+
+
+def write_toc(book: Book) -> None:
+    (book.src / "_toc.yml").write_text(
+        yaml.safe_dump(book.toc, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+
+
+# --------------------------------------------------------------------------- building
+
+
+@dataclass
+class Run:
+    seconds: float
+    cpu: float  # user + system time of the build and its children (kernels), less load-sensitive
+    maxrss_mb: float
+    returncode: int
+    load: float
+    executions: int
+
+
+#: talkbook source tree to build with (--src): its folder goes first on PYTHONPATH
+SRC_OVERRIDE: Path | None = None
+
+
+def build(book: Book, out: Path, log: Path) -> Run:
+    """One jupyter-book build (strict, like `make build`); wall and CPU time, peak RSS."""
+    cmd = [JB, "build", str(book.src), "--path-output", str(out), "-W", "-n", "--keep-going"]
+    execlog = book.src / ".bench-executions.log"
+    before = len(execlog.read_text().splitlines()) if execlog.exists() else 0
+    load = os.getloadavg()[0]
+    with log.open("a", encoding="utf-8") as fh:
+        fh.write(f"\n===== {' '.join(cmd)}\n")
+        fh.flush()
+        t0 = time.perf_counter()
+        env = dict(os.environ)
+        if SRC_OVERRIDE is not None:
+            env["PYTHONPATH"] = os.pathsep.join(
+                [str(SRC_OVERRIDE), *filter(None, [env.get("PYTHONPATH")])]
+            )
+        proc = subprocess.Popen(cmd, cwd=book.src, stdout=fh, stderr=subprocess.STDOUT, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    after = len(execlog.read_text().splitlines()) if execlog.exists() else 0
+    cpu = usage.ru_utime + usage.ru_stime
+    run = Run(seconds, cpu, usage.ru_maxrss / 1024, proc.returncode, load, after - before)
+    if run.returncode != 0:
+        print(f"  !! build failed ({run.returncode}); see {log}", file=sys.stderr, flush=True)
+    return run
+
+
+def html_of(out: Path) -> Path:
+    return out / "_build" / "html"
+
+
+def index_files(html: Path) -> list[Path]:
+    return sorted(p for p in html.glob("searchindex*.js"))
+
+
+def site_size(html: Path) -> int:
+    return sum(p.stat().st_size for p in html.rglob("*") if p.is_file())
+
+
+# --------------------------------------------------------------------------- edits
+
+
+def edit_page(book: Book, r: int) -> None:
+    i = len(book.notes) // 2
+    text = note_text(book, i, extra=f"편집 {r}: " + paragraph(random.Random(r), 2))
+    (book.src / f"{book.notes[i]}.md").write_text(text, encoding="utf-8")
+
+
+def edit_csv(book: Book, r: int) -> None:
+    talk = book.talks[len(book.talks) // 2]
+    talk.title = f"{talk.title.split(' (수정')[0]} (수정 {r})"
+    write_talks(book.src / "data" / "talks.csv", book.talks)
+
+
+def add_page(book: Book, r: int) -> None:
+    doc = f"book/notes/extra/added-{r}"
+    path = book.src / f"{doc}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        front_matter("essay", None, ["performance"], [], "추가된 페이지")
+        + f"# 추가된 페이지 {r}\n\n"
+        + paragraph(random.Random(r), 6)
+        + "\n",
+        encoding="utf-8",
+    )
+    book.toc["parts"][-1]["chapters"].append({"file": doc})
+    write_toc(book)
+
+
+EDITS = {"edit_page": edit_page, "edit_csv": edit_csv, "add_page": add_page}
+
+# --------------------------------------------------------------------------- search in Chromium
+
+
+def load_queries() -> list[str]:
+    if QUERIES.exists():
+        with QUERIES.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(line for line in fh if not line.startswith("#")))
+        qs = [r["query"].strip() for r in rows if r.get("query", "").strip()]
+        if qs:
+            return qs
+    return FALLBACK_QUERIES
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def serve(directory: Path) -> Iterator[str]:
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+_TIME_QUERIES_JS = """
+([queries, rounds]) => {
+  const run = (q) => {
+    const t0 = performance.now();
+    if (Search._parseQuery && Search._performSearch) {
+      const parsed = Search._parseQuery(q);
+      const results = Search._performSearch(...parsed);
+      return [performance.now() - t0, results.length];
+    }
+    return [NaN, 0];
+  };
+  run("warm up");
+  const times = [], hits = {};
+  for (let r = 0; r < rounds; r++) {
+    for (const q of queries) {
+      const [ms, n] = run(q);
+      times.push(ms);
+      hits[q] = n;
+    }
+  }
+  return {times, hits};
+}
+"""
+
+
+def search_times(html: Path, queries: list[str], rounds: int = 3) -> dict[str, float]:
+    from playwright.sync_api import sync_playwright
+
+    with serve(html) as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            t0 = time.perf_counter()
+            page.goto(url + "search.html")
+            page.wait_for_function(
+                "() => typeof Search !== 'undefined' && Search.hasIndex()", timeout=120_000
+            )
+            load_ms = (time.perf_counter() - t0) * 1000
+            res = page.evaluate(_TIME_QUERIES_JS, [queries, rounds])
+        finally:
+            browser.close()
+    times = sorted(t for t in res["times"] if t == t)
+    if not times:
+        return {"index_load_ms": load_ms}
+    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+    return {
+        "index_load_ms": load_ms,
+        "query_median_ms": statistics.median(times),
+        "query_p95_ms": p95,
+        "query_hits_median": statistics.median(res["hits"].values()),
+    }
+
+
+# --------------------------------------------------------------------------- the benchmark
+
+
+METRICS = [
+    # key, label, unit, format
+    ("full_s", "full clean build", "s", "{:.1f}"),
+    ("nochange_s", "no-change rebuild", "s", "{:.1f}"),
+    ("edit_page_s", "edit one page", "s", "{:.1f}"),
+    ("edit_csv_s", "edit talks.csv row", "s", "{:.1f}"),
+    ("add_page_s", "add page to _toc.yml", "s", "{:.1f}"),
+    ("full_cpu_s", "full clean build, CPU", "s", "{:.1f}"),
+    ("nochange_cpu_s", "no-change rebuild, CPU", "s", "{:.1f}"),
+    ("edit_page_cpu_s", "edit one page, CPU", "s", "{:.1f}"),
+    ("edit_csv_cpu_s", "edit talks.csv row, CPU", "s", "{:.1f}"),
+    ("add_page_cpu_s", "add page to _toc.yml, CPU", "s", "{:.1f}"),
+    ("load1", "load average (1 min)", "", "{:.1f}"),
+    ("peak_mem_mb", "peak memory", "MB", "{:.0f}"),
+    ("nb_exec_nochange", "nb executions, no-change", "", "{:.0f}"),
+    ("index_raw", "search index raw", "KB", "{:.0f}"),
+    ("index_gzip", "search index gzip", "KB", "{:.0f}"),
+    ("site_bytes", "whole site", "MB", "{:.1f}"),
+    ("query_median_ms", "query median", "ms", "{:.2f}"),
+    ("query_p95_ms", "query p95", "ms", "{:.2f}"),
+    ("index_load_ms", "search page + index load", "ms", "{:.0f}"),
+    ("failed_builds", "failed builds", "", "{:.0f}"),
+]
+SCALE = {"index_raw": 1 / 1024, "index_gzip": 1 / 1024, "site_bytes": 1 / 1024 / 1024}
+
+
+def bench_size(n: int, args: argparse.Namespace, results: dict, writer: CsvOut) -> None:
+    queries = load_queries()
+    books: dict[str, Book] = {}
+    runs: dict[str, list[Run]] = {v: [] for v in args.variants}
+    base = args.out / str(n)
+    for v in args.variants:
+        books[v] = make_book(base / v / "src", n, v)
+    log = {v: base / v / "build.log" for v in args.variants}
+    out = {v: base / v / "out" for v in args.variants}
+    full_repeat = args.full_repeat if args.full_repeat else (3 if n <= 500 else 1)
+
+    def record(v: str, key: str, value: float, extra: str = "") -> None:
+        results.setdefault(n, {}).setdefault(v, {})[key] = value
+        writer.row(n, v, key, value, extra)
+
+    def timed(v: str, what: str) -> Run:
+        r = build(books[v], out[v], log[v])
+        runs[v].append(r)
+        print(
+            f"  N={n:<5} {v:<5} {what:<10} {r.seconds:7.1f} s  cpu {r.cpu:7.1f} s"
+            f"  rss {r.maxrss_mb:6.0f} MB  load {r.load:4.1f}"
+            f"{'  nb-exec ' + str(r.executions) if r.executions else ''}{'  FAILED' if r.returncode else ''}",
+            flush=True,
+        )
+        writer.raw(n, v, what, r)
+        return r
+
+    nb_exec = {v: 0 for v in args.variants}
+    for what in ("full", "nochange", *EDITS):
+        done: dict[str, list[Run]] = {v: [] for v in args.variants}
+        for r in range(full_repeat if what == "full" else args.repeat):
+            for v in args.variants:  # interleaved, so load changes hit both variants alike
+                if what == "full":
+                    shutil.rmtree(out[v], ignore_errors=True)
+                elif what in EDITS:
+                    EDITS[what](books[v], r)
+                done[v].append(timed(v, what))
+                if what == "nochange":
+                    nb_exec[v] += done[v][-1].executions
+        for v in args.variants:
+            secs = [x.seconds for x in done[v]]
+            cpus = [x.cpu for x in done[v]]
+            record(v, f"{what}_s", statistics.median(secs), f"runs={[round(t, 2) for t in secs]}")
+            record(
+                v, f"{what}_cpu_s", statistics.median(cpus), f"runs={[round(t, 2) for t in cpus]}"
+            )
+    for v in args.variants:
+        record(v, "nb_exec_nochange", nb_exec[v])
+        record(v, "load1", statistics.median(x.load for x in runs[v]), "median over the builds")
+        record(v, "peak_mem_mb", max(r.maxrss_mb for r in runs[v]))
+        record(v, "failed_builds", sum(1 for r in runs[v] if r.returncode))
+        html = html_of(out[v])
+        idx = index_files(html)
+        raw = b"".join(p.read_bytes() for p in idx)
+        record(v, "index_raw", len(raw), ";".join(p.name for p in idx))
+        record(v, "index_gzip", sum(len(gzip.compress(p.read_bytes(), 9)) for p in idx))
+        record(v, "site_bytes", site_size(html))
+        if not args.no_browser and os.path.exists(CHROMIUM):
+            try:
+                for key, value in search_times(html, queries).items():
+                    record(v, key, value, f"queries={len(queries)}")
+            except Exception as err:  # a broken browser must not lose the build figures
+                print(f"  !! search timing failed: {err}", file=sys.stderr)
+    print_table(results, args.variants, [n])
+    if not args.keep:
+        for v in args.variants:
+            shutil.rmtree(base / v / "src", ignore_errors=True)
+            shutil.rmtree(out[v], ignore_errors=True)
+
+
+class CsvOut:
+    """bench.csv (figures) and bench-runs.csv (every build), appended as they come."""
+
+    def __init__(self, path: Path, meta: dict[str, str]) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.fh = path.open("w", encoding="utf-8", newline="")
+        self.w = csv.writer(self.fh, lineterminator="\n")
+        self.w.writerow(["n", "variant", "metric", "value", "detail", "run_started", "machine"])
+        self.meta = meta
+        rpath = path.with_name(path.stem + "-runs.csv")
+        self.rfh = rpath.open("w", encoding="utf-8", newline="")
+        self.rw = csv.writer(self.rfh, lineterminator="\n")
+        self.rw.writerow(
+            [
+                "n",
+                "variant",
+                "what",
+                "seconds",
+                "cpu_s",
+                "maxrss_mb",
+                "returncode",
+                "load1",
+                "nb_exec",
+            ]
+        )
+
+    def row(self, n: int, variant: str, metric: str, value: float, detail: str = "") -> None:
+        self.w.writerow(
+            [
+                n,
+                variant,
+                metric,
+                round(value, 4),
+                detail,
+                self.meta["started"],
+                self.meta["machine"],
+            ]
+        )
+        self.fh.flush()
+
+    def raw(self, n: int, variant: str, what: str, r: Run) -> None:
+        self.rw.writerow(
+            [
+                n,
+                variant,
+                what,
+                round(r.seconds, 3),
+                round(r.cpu, 3),
+                round(r.maxrss_mb, 1),
+                r.returncode,
+                round(r.load, 2),
+                r.executions,
+            ]
+        )
+        self.rfh.flush()
+
+
+def print_table(results: dict, variants: list[str], sizes: list[int]) -> None:
+    both = "stock" in variants and "ours" in variants
+    print()
+    head = (
+        f"{'N':>5}  {'metric':<26}{'unit':>5}"
+        + "".join(f"{v:>12}" for v in variants)
+        + (f"{'ours/stock':>12}" if both else "")
+    )
+    print(head)
+    print("-" * len(head))
+    for n in sizes:
+        for key, label, unit, fmt in METRICS:
+            vals = {v: results.get(n, {}).get(v, {}).get(key) for v in variants}
+            if all(x is None for x in vals.values()):
+                continue
+            cells = "".join(
+                f"{fmt.format(vals[v] * SCALE.get(key, 1)) if vals[v] is not None else '-':>12}"
+                for v in variants
+            )
+            ratio = ""
+            if both and vals["stock"] and vals["ours"] is not None:
+                ratio = f"{vals['ours'] / vals['stock']:>11.2f}x"
+            elif both:
+                ratio = f"{'-':>12}"
+            print(f"{n:>5}  {label:<26}{unit:>5}{cells}{ratio}")
+        print()
+    sys.stdout.flush()
+
+
+def scaling(results: dict, variants: list[str]) -> None:
+    for v in variants:
+        t = {
+            n: results[n][v]["full_s"]
+            for n in results
+            if v in results[n] and "full_s" in results[n][v]
+        }
+        pairs = [(a, b) for a in t for b in t if b > a]
+        if pairs:
+            print(
+                f"scaling of the full build ({v}): "
+                + ", ".join(
+                    f"t({b})/t({a}) = {t[b] / t[a]:.2f} (pages x{b / a:g})" for a, b in pairs
+                )
+            )
+
+
+def machine() -> str:
+    cpus = os.cpu_count()
+    mem = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = f", {int(line.split()[1]) / 1024 / 1024:.0f} GB RAM"
+    model = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip() + ", "
+                break
+    return f"{model}{cpus} cores{mem}, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--quick", action="store_true", help=f"N = {', '.join(map(str, QUICK_SIZES))} only"
+    )
+    ap.add_argument(
+        "--sizes", type=lambda s: [int(x) for x in s.split(",")], help="comma-separated page counts"
+    )
+    ap.add_argument(
+        "--variants",
+        type=lambda s: s.split(","),
+        default=list(VARIANTS),
+        help="stock,ours (default both)",
+    )
+    ap.add_argument(
+        "--repeat", type=int, default=3, help="runs of each incremental rebuild (median)"
+    )
+    ap.add_argument(
+        "--full-repeat",
+        type=int,
+        default=0,
+        help="clean builds per N (default 3 up to N=500, else 1)",
+    )
+    ap.add_argument("--out", type=Path, default=Path("/tmp/talkbook-bench"), help="scratch folder")
+    ap.add_argument("--csv", type=Path, default=ROOT / "_build" / "bench" / "bench.csv")
+    ap.add_argument("--keep", action="store_true", help="keep the synthetic books and builds")
+    ap.add_argument("--no-browser", action="store_true", help="skip the search timing in Chromium")
+    ap.add_argument(
+        "--generate",
+        type=Path,
+        metavar="DIR",
+        help="only write the synthetic book (--sizes[0], first variant) to DIR",
+    )
+    ap.add_argument(
+        "--src",
+        type=Path,
+        help="build with the talkbook package from this folder (e.g. a patched copy of src/)",
+    )
+    args = ap.parse_args(argv)
+    global SRC_OVERRIDE
+    SRC_OVERRIDE = args.src.resolve() if args.src else None
+    sizes = args.sizes or (list(QUICK_SIZES) if args.quick else list(SIZES))
+    if args.generate:
+        make_book(args.generate, sizes[0], args.variants[0])
+        print(f"wrote a {sizes[0]}-page {args.variants[0]} book to {args.generate}")
+        return 0
+    meta = {"started": dt.datetime.now().isoformat(timespec="seconds"), "machine": machine()}
+    if SRC_OVERRIDE:
+        meta["src"] = str(SRC_OVERRIDE)
+    print(f"talkbook bench: N = {sizes}, variants = {args.variants}, machine: {meta['machine']}")
+    print(
+        f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; command: "
+        f"{' '.join([Path(sys.argv[0]).name, *sys.argv[1:]])}",
+        flush=True,
+    )
+    writer = CsvOut(args.csv, meta)
+    results: dict = {}
+    for n in sizes:
+        bench_size(n, args, results, writer)
+    print_table(results, args.variants, sizes)
+    scaling(results, args.variants)
+    (args.csv.with_suffix(".json")).write_text(
+        json.dumps({"meta": meta, "results": results}, indent=1), encoding="utf-8"
+    )
+    print(
+        f"\nwrote {args.csv} (and {args.csv.with_name(args.csv.stem + '-runs.csv').name}, {args.csv.with_suffix('.json').name})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
