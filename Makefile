@@ -13,7 +13,10 @@ PYTEST_ARGS ?=
 .PHONY: install build serve test lab bench bench-quick search-eval check clean chromium
 
 $(STAMP): requirements.txt pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { \
+	  [ "$$(id -u)" = 0 ] && echo "Installing python3-venv from Debian's packages..." && rm -rf $(VENV) && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null && \
+	  $(PYTHON) -m venv $(VENV); } || { echo "Cannot create .venv: install python3-venv (sudo apt-get install -y python3-venv)"; exit 1; }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
