@@ -94,3 +94,21 @@ def test_current_branch_is_marked(tmp_path: Path) -> None:
     assert (
         not talk.select("li.current") and talk.find("a", string="다 장")["href"] == "../book/c.html"
     )
+
+
+def test_kept_navigation_follows_title_changes(tmp_path: Path) -> None:
+    """The navigation kept from the last build is used only while nothing it shows changed."""
+    src = nested_book(tmp_path / "src", check=True)
+    out = tmp_path / "out"
+    assert jb_build(src, out).returncode == 0
+    store = out / "_build" / ".doctrees" / "talkbook-navcache.pickle"
+    assert store.is_file()
+    page = src / "book" / "c.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\n더 쓴 문단.\n", encoding="utf-8")
+    result = jb_build(src, out)  # same toc and titles: the kept navigation, checked
+    assert result.returncode == 0, output_of(result)[-4000:]
+    page.write_text("# 다 장 (고침)\n\n본문.\n", encoding="utf-8")
+    result = jb_build(src, out)
+    assert result.returncode == 0, output_of(result)[-4000:]
+    nav = sidebar(out / "_build" / "html", "book/c.html")
+    assert nav.find("a", string="다 장 (고침)") is not None

@@ -18,13 +18,17 @@ So this extension asks the theme for the navigation once (for a page at the root
 no toctree, so nothing is current), marks the page-dependent spots, and per page copies the
 pre-rendered pieces for the page's folder and fills the few spots on the current branch.
 The HTML is the theme's own, byte for byte (``talkbook_navcache_check = True`` renders both
-and warns on any difference; the tests use it).
+and warns on any difference; the tests use it). The marked-up navigation is also kept in the
+doctree folder with a signature of what it is made of (toc structure, titles, toctree
+options, settings, versions), so an incremental build that changes none of these does not
+render it at all. sphinx-notfound-page's 404 page (absolute links under
+``notfound_urls_prefix``) is served from the same pieces.
 
 It wraps pydata-sphinx-theme's ``html-page-context`` listener that defines
 ``generate_toctree_html``; any other call (another ``kind``, ``startdepth``, collapsed or
 ``show_nav_level = 0`` navigation, a builder other than ``html``, pages with a ``tocdepth``)
-or a page whose ``toctree`` helper another extension replaced (sphinx-notfound-page's 404
-page) goes to the theme's own function.
+or a page whose ``toctree`` helper another extension replaced goes to the theme's own
+function.
 
 Config: ``talkbook_navcache`` (default ``True``), ``talkbook_navcache_check`` (default
 ``False``).
@@ -32,9 +36,14 @@ Config: ``talkbook_navcache`` (default ``True``), ``talkbook_navcache_check`` (d
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
+import os
+import pickle
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
@@ -48,6 +57,8 @@ logger = logging.getLogger(__name__)
 
 #: A docname that is in no toctree: the navigation rendered "for" it has nothing current.
 PSEUDO_DOC = "__talkbook_navcache__"
+#: The skeletons of the last build, in the doctree folder (reused while the toc is the same).
+STORE = "talkbook-navcache.pickle"
 #: Marker delimiter (a private-use character that no title or URL contains).
 M = "\ue000"
 TOKEN_RE = re.compile(
@@ -80,26 +91,34 @@ class Skeleton:
     li_ul: dict[int, int]  # li -> the ul that holds it
     li_details: set[int]  # li that have a <details> slot
     doc_lis: dict[str, list[int]]  # docname -> li whose own link is that page
-    by_folder: dict[str, list[str]] = field(default_factory=dict)
+    by_base: dict[str, list[str]] = field(default_factory=dict)
 
-    def neutral(self, folder: str) -> list[str]:
-        """Pieces with every slot filled for a page in *folder* that is not in the nav."""
-        cached = self.by_folder.get(folder)
+    def neutral(self, base: str) -> list[str]:
+        """Pieces with every slot filled for a page that is not in the navigation.
+
+        *base* is the page's folder (``book/notes``; links relative to it, as Sphinx makes
+        them) or, starting with ``/``, a URL prefix for absolute links (the 404 page).
+        """
+        cached = self.by_base.get(base)
         if cached is None:
-            base = f"{folder}/{M}.html" if folder else f"{M}.html"
+            if base.startswith("/"):
+                link = lambda target: base + target  # noqa: E731
+            else:
+                page = f"{base}/{M}.html" if base else f"{M}.html"
+                link = lambda target: relative_uri(page, target)  # noqa: E731
             cached = list(self.pieces)
             for (kind, num), pos in self.slots.items():
                 cached[pos] = (
-                    html.escape(relative_uri(base, self.hrefs[num]), quote=False)
-                    if kind == "AH"
-                    else ""
+                    html.escape(link(self.hrefs[num]), quote=False) if kind == "AH" else ""
                 )
-            self.by_folder[folder] = cached
+            self.by_base[base] = cached
         return cached
 
-    def render(self, pagename: str, target_uri: str) -> str:
-        folder = target_uri.rsplit("/", 1)[0] if "/" in target_uri else ""
-        pieces = self.neutral(folder)
+    def render(self, pagename: str, target_uri: str, prefix: str | None = None) -> str:
+        if prefix is not None:
+            pieces = self.neutral(prefix)
+        else:
+            pieces = self.neutral(target_uri.rsplit("/", 1)[0] if "/" in target_uri else "")
         own = self.doc_lis.get(pagename)
         if not own:
             return "".join(pieces)
@@ -183,11 +202,89 @@ def build_skeleton(
 
 
 def _is_sphinx_toctree(fn: Any) -> bool:
-    """True for the builder's own ``toctree`` helper (not one replaced by another extension,
-    e.g. sphinx-notfound-page's absolute-URL one on the 404 page)."""
+    """True for the builder's own ``toctree`` helper (not one replaced by another extension)."""
     import sphinx.builders.html as sphinx_html
 
     return getattr(getattr(fn, "__code__", None), "co_filename", None) == sphinx_html.__file__
+
+
+def _notfound_prefix(app: Sphinx, pagename: str, fn: Any) -> str | None:
+    """The URL prefix when *fn* is sphinx-notfound-page's ``toctree`` on its 404 page.
+
+    That helper renders the navigation of the (root-level) 404 page and prefixes every
+    link with ``notfound_urls_prefix``, so the page works at any URL: the neutral
+    navigation with absolute links.
+    """
+    if getattr(fn, "__module__", "") != "notfound.extension" or "/" in pagename:
+        return None
+    if pagename != getattr(app.config, "notfound_pagename", None):
+        return None
+    prefix = app.config.notfound_urls_prefix or "/"
+    return prefix if prefix.startswith("/") else None
+
+
+def signature(app: Sphinx, key: tuple) -> str:
+    """What the navigation is made of: toc structure and titles, the toctree nodes'
+    options, the settings, and the versions of Sphinx, the themes and this module."""
+    import pydata_sphinx_theme
+    import sphinx
+    import sphinx_book_theme
+    from sphinx import addnodes
+
+    env = app.env
+    toctrees = []
+    for doc in sorted({app.config.root_doc, *env.toctree_includes}):
+        if doc in env.tocs:
+            for node in env.tocs[doc].findall(addnodes.toctree):
+                attrs = {k: v for k, v in node.attributes.items() if k not in ("source", "line")}
+                toctrees.append((doc, repr(sorted(attrs.items()))))
+    info = getattr(app.builder, "build_info", None)
+    data = {
+        "key": repr(key),
+        "includes": sorted((d, list(v)) for d, v in env.toctree_includes.items()),
+        "titles": sorted((d, str(t)) for d, t in env.titles.items()),
+        "toctrees": toctrees,
+        "config": [getattr(info, "config_hash", ""), app.config.root_doc, app.builder.name],
+        "versions": [
+            sphinx.__version__,
+            pydata_sphinx_theme.__version__,
+            sphinx_book_theme.__version__,
+            hashlib.sha1(Path(__file__).read_bytes()).hexdigest(),
+        ],
+    }
+    return hashlib.sha1(json.dumps(data, ensure_ascii=False).encode()).hexdigest()
+
+
+def skeleton_for(app: Sphinx, original: Any, state: dict, key: tuple) -> Skeleton:
+    """This build's skeleton for *key*: from this process, from the last build (same
+    signature, read from the doctree folder), or rendered now and kept for the next one."""
+    skeleton = state.get(key)
+    if skeleton is not None:
+        return skeleton
+    sig = signature(app, key)
+    path = Path(app.doctreedir) / STORE
+    stored: dict[str, Skeleton] = {}
+    try:
+        with path.open("rb") as fh:
+            stored = pickle.load(fh)
+        skeleton = stored.get(sig)
+    except (OSError, ValueError, EOFError, pickle.UnpicklingError, AttributeError, TypeError):
+        stored = {}
+    if skeleton is None:
+        show_nav_level, kwargs = key[0], dict(key[2])
+        skeleton = build_skeleton(app, original, show_nav_level, kwargs)
+        keep = {sig: skeleton}
+        keep.update({s: k for s, k in stored.items() if s != sig and len(keep) < 4})
+        tmp = path.with_name(f"{STORE}.{os.getpid()}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tmp.open("wb") as fh:
+                pickle.dump(keep, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+    state[key] = skeleton
+    return skeleton
 
 
 def _hashable(kwargs: dict[str, Any]) -> tuple:
@@ -220,21 +317,21 @@ def wrap(original: Any) -> Any:
         def generate_toctree_html(
             kind: str, startdepth: int = 1, show_nav_level: int = 1, **kwargs: Any
         ) -> Any:
+            helper = context.get("toctree")
+            prefix = None if _is_sphinx_toctree(helper) else _notfound_prefix(app, pagename, helper)
             if (
                 kind != "sidebar"
                 or int(startdepth) != 0
                 or int(show_nav_level) < 1
                 or _truthy(kwargs.get("collapse", True))
-                or not _is_sphinx_toctree(context.get("toctree"))
+                or (prefix is None and not _is_sphinx_toctree(helper))
             ):
                 return theirs(kind, startdepth, show_nav_level, **kwargs)
-            key = (int(show_nav_level), _hashable(kwargs))
+            key = (int(show_nav_level), _hashable(kwargs), tuple(kwargs.items()))
             if key in per_page:
                 return per_page[key]
-            skeleton = state.get(key)
-            if skeleton is None:
-                skeleton = state[key] = build_skeleton(app, original, int(show_nav_level), kwargs)
-            out = Markup(skeleton.render(pagename, app.builder.get_target_uri(pagename)))
+            skeleton = skeleton_for(app, original, state, key)
+            out = Markup(skeleton.render(pagename, app.builder.get_target_uri(pagename), prefix))
             state["pages"] = state.get("pages", 0) + 1
             if app.config.talkbook_navcache_check:
                 expected = str(theirs(kind, startdepth, show_nav_level, **kwargs))
