@@ -92,6 +92,25 @@ def conference_label(cat: Catalog, talk: dict[str, str]) -> str:
     return f"{conf['name']} · {talk['day']}일차" if talk["day"] else conf["name"]
 
 
+def known_talk(env: BuildEnvironment, talk_id: str, location: str) -> bool:
+    """True when the catalog has the id; otherwise warn at the page and line, with suggestions."""
+    note_catalog_dependency(env)
+    cat = catalog_of(env.app)
+    if cat.has_talk(talk_id):
+        return True
+    close = cat.closest_talks(talk_id)
+    hint = (
+        f" — did you mean {', '.join(close)}?" if close else " — ids are listed in data/talks.csv"
+    )
+    logger.warning(
+        f"unknown talk id {talk_id!r}{hint}",
+        location=location,
+        type="talkbook",
+        subtype="unknown-talk",
+    )
+    return False
+
+
 # --------------------------------------------------------------------------- role
 
 
@@ -103,22 +122,9 @@ class TalkRole(SphinxRole):
     def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
         m = self.explicit.match(self.text)
         talk_id, text = (m["id"].strip(), m["text"]) if m else (self.text.strip(), None)
-        cat = catalog_of(self.env.app)
-        note_catalog_dependency(self.env)
-        if not cat.has_talk(talk_id):
-            close = cat.closest_talks(talk_id)
-            hint = (
-                f" — did you mean {', '.join(close)}?"
-                if close
-                else " — ids are listed in data/talks.csv"
-            )
-            logger.warning(
-                f"unknown talk id {talk_id!r}{hint}",
-                location=self.get_location(),
-                type="talkbook",
-                subtype="unknown-talk",
-            )
+        if not known_talk(self.env, talk_id, self.get_location()):
             return [nodes.literal(self.rawtext, self.text, classes=["talkbook-unknown"])], []
+        cat = catalog_of(self.env.app)
         talk = cat.talk(talk_id)
         node = page_ref(self.env.app, "talk", talk_id, text or talk["title"])
         node["talkbook_mention"] = talk_id
@@ -187,21 +193,7 @@ class TalkCardDirective(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         talk_id = self.arguments[0].strip()
-        cat = catalog_of(self.env.app)
-        note_catalog_dependency(self.env)
-        if not cat.has_talk(talk_id):
-            close = cat.closest_talks(talk_id)
-            hint = (
-                f" — did you mean {', '.join(close)}?"
-                if close
-                else " — ids are listed in data/talks.csv"
-            )
-            logger.warning(
-                f"unknown talk id {talk_id!r}{hint}",
-                location=self.get_location(),
-                type="talkbook",
-                subtype="unknown-talk",
-            )
+        if not known_talk(self.env, talk_id, self.get_location()):
             return []
         card = build_card(self.env.app, talk_id, self.env.docname)
         self.set_source_info(card)
