@@ -328,8 +328,11 @@ def wrap(original: Any) -> Any:
             ):
                 return theirs(kind, startdepth, show_nav_level, **kwargs)
             key = (int(show_nav_level), _hashable(kwargs), tuple(kwargs.items()))
-            if key in per_page:
-                return per_page[key]
+            try:
+                if key in per_page:
+                    return per_page[key]
+            except TypeError:  # an unhashable argument: not a call this cache knows
+                return theirs(kind, startdepth, show_nav_level, **kwargs)
             skeleton = skeleton_for(app, original, state, key)
             out = Markup(skeleton.render(pagename, app.builder.get_target_uri(pagename), prefix))
             state["pages"] = state.get("pages", 0) + 1
