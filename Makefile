@@ -62,9 +62,10 @@ lab: install
 search-eval: install chromium
 	$(BIN)/python scripts/search_eval.py
 
-## bench: build-time and size benchmark on synthetic books (QUICK=1 for N=100,500)
+## bench: build-time and size benchmark on synthetic books (QUICK=1 for N=100,500;
+##        BENCH_ARGS="--sizes 1000 --variants ours" etc., see scripts/bench.py --help)
 bench: install chromium
-	$(BIN)/python scripts/bench.py $(if $(QUICK),--quick,)
+	$(BIN)/python scripts/bench.py $(if $(QUICK),--quick,) $(BENCH_ARGS)
 
 clean:
 	rm -rf _build

@@ -70,7 +70,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -906,6 +906,129 @@ def scaling(results: dict, variants: list[str]) -> None:
             )
 
 
+#: the issue's targets: (description, check(results) -> (value shown, ok) or None when not measured)
+def _get(results: dict, n: int, v: str, key: str) -> float | None:
+    return results.get(n, {}).get(v, {}).get(key)
+
+
+def targets(results: dict) -> list[tuple[str, str, bool | None]]:
+    """Each target of the performance issue, with the figure it is judged on."""
+    out: list[tuple[str, str, bool | None]] = []
+
+    def add(label: str, value: float | None, ok: Callable[[float], bool], fmt: str) -> None:
+        out.append(
+            (
+                label,
+                "-" if value is None else fmt.format(value),
+                None if value is None else ok(value),
+            )
+        )
+
+    t500, t1000, t2000 = (_get(results, n, "ours", "full_s") for n in (500, 1000, 2000))
+    add(
+        "full build: time(2000) / time(500) <= 4.5",
+        t2000 / t500 if t500 and t2000 else None,
+        lambda x: x <= 4.5,
+        "{:.2f}",
+    )
+    add("full build: time(1000) <= 90 s", t1000, lambda x: x <= 90, "{:.1f} s")
+    s500 = _get(results, 500, "stock", "full_s")
+    add(
+        "full build at N=500: ours / stock <= 1.0",
+        t500 / s500 if t500 and s500 else None,
+        lambda x: x <= 1.0,
+        "{:.2f}x",
+    )
+    add(
+        "edit one page at N=1000 <= 10 s",
+        _get(results, 1000, "ours", "edit_page_s"),
+        lambda x: x <= 10,
+        "{:.1f} s",
+    )
+    add(
+        "no-change rebuild at N=1000 <= 5 s",
+        _get(results, 1000, "ours", "nochange_s"),
+        lambda x: x <= 5,
+        "{:.1f} s",
+    )
+    add(
+        "query median at N=2000 <= 30 ms",
+        _get(results, 2000, "ours", "query_median_ms"),
+        lambda x: x <= 30,
+        "{:.1f} ms",
+    )
+    add(
+        "query p95 at N=2000 <= 100 ms",
+        _get(results, 2000, "ours", "query_p95_ms"),
+        lambda x: x <= 100,
+        "{:.1f} ms",
+    )
+    gz = _get(results, 2000, "ours", "index_gzip")
+    add(
+        "search index gzip at N=2000 <= 3 MB",
+        gz / 1024 / 1024 if gz is not None else None,
+        lambda x: x <= 3,
+        "{:.2f} MB",
+    )
+    execs = [
+        _get(results, n, "ours", "nb_exec_nochange")
+        for n in results
+        if _get(results, n, "ours", "nb_exec_nochange") is not None
+    ]
+    add(
+        "no-change rebuild executes no notebook",
+        sum(execs) if execs else None,
+        lambda x: x == 0,
+        "{:.0f} executions",
+    )
+    add(
+        "peak memory at N=2000 < 2 GB",
+        _get(results, 2000, "ours", "peak_mem_mb"),
+        lambda x: x < 2048,
+        "{:.0f} MB",
+    )
+    return out
+
+
+def print_targets(results: dict) -> None:
+    print("\ntargets (ours):")
+    for label, value, ok in targets(results):
+        mark = "not measured" if ok is None else ("ok" if ok else "MISSED")
+        print(f"  {label:<44}{value:>18}  {mark}")
+
+
+def merge(results: dict, path: Path, variants: list[str], sizes: list[int], writer: CsvOut) -> str:
+    """Add figures of an earlier run (its bench.json) for the variants and sizes not measured
+    in this run: stock Jupyter Book does not depend on talkbook's code, so its slow large-N
+    builds need not be repeated for every change of ours. Returns a line saying where they
+    came from, printed with the table."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    taken = []
+    for n_text, per_variant in data["results"].items():
+        n = int(n_text)
+        for v, figures in per_variant.items():
+            if n in sizes and v in variants:
+                continue  # measured in this run
+            results.setdefault(n, {})[v] = figures
+            taken.append(f"{v} N={n}")
+    meta = data.get("meta", {})
+    for n_text, per_variant in data["results"].items():
+        for v, figures in per_variant.items():
+            if f"{v} N={n_text}" in taken:
+                for metric, value in figures.items():
+                    writer.row(
+                        int(n_text),
+                        v,
+                        metric,
+                        value,
+                        f"merged from {path.name} ({meta.get('started', '?')})",
+                    )
+    return (
+        f"merged from {path} (run started {meta.get('started', '?')}, machine: "
+        f"{meta.get('machine', '?')}): {', '.join(taken) or 'nothing'}"
+    )
+
+
 def machine() -> str:
     cpus = os.cpu_count()
     mem = ""
@@ -958,6 +1081,15 @@ def main(argv: list[str] | None = None) -> int:
         help="only write the synthetic book (--sizes[0], first variant) to DIR",
     )
     ap.add_argument(
+        "--merge",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="BENCH_JSON",
+        help="add figures of an earlier run (bench.json) for variants/sizes this run does not "
+        "measure, e.g. stock at N=2000; they are shown in the table and marked as merged",
+    )
+    ap.add_argument(
         "--src",
         type=Path,
         help="build with the talkbook package from this folder (e.g. a patched copy of src/)",
@@ -983,8 +1115,16 @@ def main(argv: list[str] | None = None) -> int:
     results: dict = {}
     for n in sizes:
         bench_size(n, args, results, writer)
-    print_table(results, args.variants, sizes)
-    scaling(results, args.variants)
+    merged = [merge(results, path, args.variants, sizes, writer) for path in args.merge]
+    all_sizes = sorted(results)
+    all_variants = [v for v in VARIANTS if any(v in results[n] for n in results)]
+    print_table(results, all_variants, all_sizes)
+    for line in merged:
+        print(line)
+    if merged:
+        meta["merged"] = "; ".join(merged)
+    scaling(results, all_variants)
+    print_targets(results)
     (args.csv.with_suffix(".json")).write_text(
         json.dumps({"meta": meta, "results": results}, indent=1), encoding="utf-8"
     )
