@@ -242,10 +242,12 @@ class TalkDomain(Domain):
     PER_DOC = ("covers", "mentions", "pages", "views")
 
     def clear_doc(self, docname: str) -> None:
+        self.forget_index()
         for key in self.PER_DOC:
             self.data[key].pop(docname, None)
 
     def merge_domaindata(self, docnames: set[str], otherdata: dict[str, Any]) -> None:
+        self.forget_index()
         for key in self.PER_DOC:
             for docname in docnames:
                 if docname in otherdata[key]:
@@ -263,35 +265,52 @@ class TalkDomain(Domain):
                 yield (f"{docname}#{anchor}:{talk_id}", talk_id, "talk", docname, anchor, 1)
 
     # -- queries used by pages and placeholders
+    #
+    # Indexed by talk once per build (after reading) instead of scanning every document on
+    # each call: with a card on each of N pages, the scans made writing O(N^2).
+
+    def _index(self) -> dict[str, Any]:
+        index = self.__dict__.get("_by_talk")
+        if index is None:
+            covers: dict[str, list[tuple[str, str, str]]] = {}
+            mentions: dict[str, list[str]] = {}
+            for doc, cs in sorted(self.data["covers"].items()):
+                for tid, anchor, title, _ in cs:
+                    covers.setdefault(tid, []).append((doc, anchor, title))
+            for doc, ids in sorted(self.data["mentions"].items()):
+                for tid in ids:
+                    mentions.setdefault(tid, []).append(doc)
+            index = self.__dict__["_by_talk"] = {"covers": covers, "mentions": mentions}
+        return index
+
+    def forget_index(self) -> None:
+        self.__dict__.pop("_by_talk", None)
 
     def covers_of(self, talk_id: str) -> list[tuple[str, str, str]]:
         """(docname, anchor, section title) of every section covering the talk, in doc order."""
-        return [
-            (doc, anchor, title)
-            for doc, covers in sorted(self.data["covers"].items())
-            for tid, anchor, title, _ in covers
-            if tid == talk_id
-        ]
+        return list(self._index()["covers"].get(talk_id, []))
 
     def mentions_of(self, talk_id: str) -> list[str]:
-        return sorted(doc for doc, ids in self.data["mentions"].items() if talk_id in ids)
+        return list(self._index()["mentions"].get(talk_id, []))
 
-    def backlinks_digest(self, talk_ids: list[str]) -> str:
-        everything = "*" in talk_ids
-        data = {
-            "covers": {
-                d: [c for c in cs if everything or c[0] in talk_ids]
-                for d, cs in self.data["covers"].items()
-            },
-            "mentions": {
-                d: [m for m in ms if everything or m in talk_ids]
-                for d, ms in self.data["mentions"].items()
-            },
-            "titles": {d: p.get("title", "") for d, p in self.data["pages"].items()},
-        }
-        return hashlib.sha1(
-            json.dumps(data, sort_keys=True, ensure_ascii=False).encode()
-        ).hexdigest()
+    def talk_digests(self) -> dict[str, str]:
+        """Per talk, a digest of what its backlinks show: the sections covering it (with their
+        page titles) and the pages mentioning it. Computed once per build: O(N)."""
+        index = self._index()
+        titles = {d: p.get("title", "") for d, p in self.data["pages"].items()}
+        out = {}
+        for tid in set(index["covers"]) | set(index["mentions"]):
+            covers = [(d, a, t, titles.get(d, "")) for d, a, t in index["covers"].get(tid, [])]
+            mentions = [(d, titles.get(d, "")) for d in index["mentions"].get(tid, [])]
+            data = json.dumps([covers, mentions], ensure_ascii=False)
+            out[tid] = hashlib.sha1(data.encode()).hexdigest()
+        return out
+
+    def backlinks_digest(self, talk_ids: list[str], digests: dict[str, str] | None = None) -> str:
+        digests = self.talk_digests() if digests is None else digests
+        shown = sorted(digests) if "*" in talk_ids else sorted(set(talk_ids))
+        data = "\n".join(f"{t}:{digests.get(t, '')}" for t in shown)
+        return hashlib.sha1(data.encode()).hexdigest()
 
 
 # --------------------------------------------------------------------------- transforms and events
@@ -419,6 +438,7 @@ def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
             if "talkbook_mention" in n
         }
     )
+    domain.forget_index()
     domain.data["covers"][docname] = covers
     domain.data["mentions"][docname] = mentions
     page = domain.data["pages"].get(docname)
@@ -457,11 +477,13 @@ def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
 def on_env_get_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """Write again every page whose shown backlinks changed since it was last written."""
     domain: TalkDomain = env.get_domain("talk")  # type: ignore[assignment]
+    domain.forget_index()  # documents were read: index them again
+    digests = domain.talk_digests()
     changed = []
     for docname, talk_ids in domain.data["views"].items():
         if not talk_ids:
             continue
-        digest = domain.backlinks_digest(talk_ids)
+        digest = domain.backlinks_digest(talk_ids, digests)
         if domain.data["signatures"].get(docname) != digest:
             domain.data["signatures"][docname] = digest
             changed.append(docname)
@@ -506,6 +528,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", on_doctree_read)
     app.connect("env-get-updated", on_env_get_updated)
     app.connect("html-collect-pages", pages.collect_pages)
+    app.connect("build-finished", pages.save_generated_state)
     app.add_css_file("talkbook.css")
     app.add_js_file("talkbook.js", defer="defer")
     return {

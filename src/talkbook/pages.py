@@ -4,6 +4,8 @@ always those of the current build and nothing generated lands in the source tree
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -215,7 +217,99 @@ def _page(
     )
 
 
+GENERATED_STATE = "talkbook-generated.json"
+
+
+def _site_signature(app: Sphinx) -> str:
+    """What every generated page shows besides its own body: the navigation (toc structure,
+    titles, page kinds), the catalog files, the configuration and the versions of the theme
+    and of talkbook."""
+    import pydata_sphinx_theme
+    import sphinx
+    import sphinx_book_theme
+    from sphinx import addnodes
+
+    from . import __version__
+
+    env = app.env
+    cfg = tb_config.read(app.config)
+    data = Path(app.confdir) / cfg.data_dir
+    domain = env.get_domain("talk")
+    info = getattr(app.builder, "build_info", None)
+    sig = {
+        "toc": {d: list(v) for d, v in sorted(env.toctree_includes.items())},
+        "captions": [
+            (t.get("caption"), t.get("entries"))
+            for t in env.tocs.get(app.config.root_doc, nodes.document("", None)).findall(
+                addnodes.toctree
+            )
+        ],
+        "titles": {d: t.astext() for d, t in sorted(env.titles.items())},
+        "kinds": {d: p.get("kind", "") for d, p in sorted(domain.data["pages"].items())},
+        "catalog": {
+            f.name: hashlib.sha1(f.read_bytes()).hexdigest() for f in sorted(data.glob("*.csv"))
+        },
+        "config": [getattr(info, "config_hash", ""), getattr(info, "tags_hash", "")],
+        "versions": [
+            __version__,
+            sphinx.__version__,
+            sphinx_book_theme.__version__,
+            pydata_sphinx_theme.__version__,
+        ],
+    }
+    return hashlib.sha1(json.dumps(sig, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _unchanged_filter(app: Sphinx) -> Callable[[str, dict[str, Any]], bool]:
+    """A test "this generated page is already written, as this build would write it".
+
+    Talk, conference and tag pages are written at html-collect-pages, which Sphinx runs on
+    every build; rendering one through the theme costs as much as a document page. Their
+    content is known before rendering (body, title, description + the site signature), so a
+    page whose digest matches the one recorded by the last build, and whose file exists, is
+    not written again. A fresh environment or a changed configuration writes them all.
+    """
+    from sphinx.environment import CONFIG_OK
+
+    state_path = Path(app.doctreedir) / GENERATED_STATE
+    try:
+        fresh = app.env.config_status != CONFIG_OK
+        old = {} if fresh else json.loads(state_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        old = {}
+    site = _site_signature(app)
+    new: dict[str, str] = {}
+    app.talkbook_generated_state = (state_path, new)  # type: ignore[attr-defined]
+
+    def unchanged(pagename: str, ctx: dict[str, Any]) -> bool:
+        blob = json.dumps([site, ctx], sort_keys=True, ensure_ascii=False, default=str)
+        new[pagename] = digest = hashlib.sha1(blob.encode()).hexdigest()
+        return old.get(pagename) == digest and Path(app.builder.get_outfilename(pagename)).is_file()
+
+    return unchanged
+
+
+def save_generated_state(app: Sphinx, exception: Exception | None) -> None:
+    """At build-finished: remember the digests of the generated pages of this build."""
+    state = getattr(app, "talkbook_generated_state", None)
+    if state is None or exception is not None:
+        return
+    path, digests = state
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(digests, sort_keys=True), encoding="utf-8")
+
+
 def collect_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
+    """One page per talk, conference and tag, plus the tag index; unchanged ones are skipped."""
+    if app.builder.format != "html":
+        return
+    unchanged = _unchanged_filter(app)
+    for name, ctx, template in _collect_pages(app):
+        if not unchanged(name, ctx):
+            yield name, ctx, template
+
+
+def _collect_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
     """Yield one page per talk, conference and tag, plus the tag index."""
     if app.builder.format != "html":
         return
