@@ -14,8 +14,10 @@ import pytest
 pytestmark = pytest.mark.browser
 
 # Search._finishSearch fills the summary line once every result is listed.
-FINISHED = "() => { const s = document.querySelector('#search-results p.search-summary');" \
-           " return !!s && s.innerText.length > 0; }"
+FINISHED = (
+    "() => { const s = document.querySelector('#search-results p.search-summary');"
+    " return !!s && s.innerText.length > 0; }"
+)
 
 
 def _docnames(page) -> list[str]:  # type: ignore[no-untyped-def]

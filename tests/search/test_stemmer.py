@@ -134,13 +134,21 @@ def _build(src: Path, out: Path) -> tuple[list[str], dict]:
 
     IndexBuilder.feed = spy  # type: ignore[method-assign]
     try:
-        app = Sphinx(str(src), str(src), str(out), str(out / ".doctrees"), "html",
-                     status=None, warning=None, freshenv=False)
+        app = Sphinx(
+            str(src),
+            str(src),
+            str(out),
+            str(out / ".doctrees"),
+            "html",
+            status=None,
+            warning=None,
+            freshenv=False,
+        )
         app.build()
     finally:
         IndexBuilder.feed = original  # type: ignore[method-assign]
     raw = (out / "searchindex.js").read_text(encoding="utf-8")
-    return fed, json.loads(raw[len("Search.setIndex("):-1])
+    return fed, json.loads(raw[len("Search.setIndex(") : -1])
 
 
 def test_incremental_build_does_not_resplit_unchanged_docs(tmp_path: Path) -> None:
@@ -169,8 +177,17 @@ def test_incremental_build_does_not_resplit_unchanged_docs(tmp_path: Path) -> No
 FAKE_INDEX = {
     # file 0: k8s page, 1: "마이크로서비스" page, 2: a page that has 마이크 only
     "terms": {
-        "쿠버네티스": [0, 1], "쿠버네티스를": 0, "마이크로": 1, "마이크": 2, "줄이다": 0,
-        "최적화": 1, "서빙": [0, 1], "컨슈머": 1, "hbase": 0, "k8": 0, "tl": 1,
+        "쿠버네티스": [0, 1],
+        "쿠버네티스를": 0,
+        "마이크로": 1,
+        "마이크": 2,
+        "줄이다": 0,
+        "최적화": 1,
+        "서빙": [0, 1],
+        "컨슈머": 1,
+        "hbase": 0,
+        "k8": 0,
+        "tl": 1,
     },
     "titleterms": {"네임스페이스": 0},
 }
@@ -219,7 +236,26 @@ def test_js_stemmer(stem_js, query: str, expected: str) -> None:  # type: ignore
 
 @pytest.mark.browser
 def test_js_porter_agrees_with_python(stem_js, lang: SearchKorean) -> None:  # type: ignore[no-untyped-def]
-    words = ["profiling", "profiler", "partitions", "consumers", "rolling", "upgrades",
-             "quantization", "serving", "mqtt", "tls", "css", "k8s", "hbase", "armeria",
-             "kubernetes", "namespaces", "multimodal", "diffusion", "webview", "flutter"]
+    words = [
+        "profiling",
+        "profiler",
+        "partitions",
+        "consumers",
+        "rolling",
+        "upgrades",
+        "quantization",
+        "serving",
+        "mqtt",
+        "tls",
+        "css",
+        "k8s",
+        "hbase",
+        "armeria",
+        "kubernetes",
+        "namespaces",
+        "multimodal",
+        "diffusion",
+        "webview",
+        "flutter",
+    ]
     assert [stem_js(w) for w in words] == [lang.stem(w) for w in words]

@@ -26,15 +26,22 @@ The browser side (particle stripping guided by the index) lives in
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from sphinx.search.en import SearchEnglish, english_stopwords
+from sphinx.util import logging
 
 from .stemmer_js import js_korean_stemmer
+
+logger = logging.getLogger(__name__)
 
 #: Hangul syllables, jamo and compatibility jamo.
 HANGUL_RE = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
@@ -197,6 +204,17 @@ class SearchKorean(SearchEnglish):
         return [w for w in self._split_korean(input) if w]
 
     def _split_korean(self, text: str) -> Iterator[str]:
+        memo = WordMemo.current
+        if memo is not None:
+            # in an HTML build: word by word, through the memo (Kiwi only for new words)
+            for m in WORD_RE.finditer(text):
+                word = m.group()
+                if not HANGUL_RE.search(word):
+                    yield word
+                else:
+                    yield from memo.forms(word)
+            return
+        # outside a build (tests, scripts): the whole text, with its context
         tokens = _analyse(text)
         ti = 0
         for m in WORD_RE.finditer(text):
@@ -238,3 +256,123 @@ def _analyse_cached(text: str) -> tuple[Any, ...]:
 
 def _analyse(text: str) -> tuple[Any, ...]:
     return _analyse_cached(text)
+
+
+class WordMemo:
+    """Index forms per distinct Hangul word, analysed alone and kept across builds.
+
+    A book repeats its words: 600 words a page, but far fewer distinct ones, and the same
+    ones on every page. Analysing each distinct word once (instead of every sentence) cuts
+    Kiwi's work by the repetition factor, and kept next to the environment (doctreedir) it
+    spares incremental builds from loading Kiwi at all unless a page brings a new word.
+    Context is lost (Kiwi sees one word, not the sentence): on the book's own pages 50 of
+    7,186 index terms differ.
+
+    The file is keyed by :func:`memo_version` (this module's source, the versions of
+    kiwipiepy and its model): any change there starts an empty memo.  It is written
+    atomically (temporary file, then ``os.replace``), only by a build that finished
+    without an exception, and only when it changed.  Before writing, words that are no
+    longer in the search index (pages deleted or rewritten) are dropped, so the file holds
+    about the book's current vocabulary and cannot grow without bound.
+
+    The search index is fed in the main process only (``write_doc_serialized``, also with
+    ``-j N``), so one memo per process (:attr:`current`) sees every word.
+    """
+
+    #: the memo of the running HTML build (set at builder-inited, cleared at build-finished)
+    current: WordMemo | None = None
+    #: Kiwi without the multi-word and typo dictionaries, loaded on the first new word
+    _light: Any = None
+
+    def __init__(self, path: Any) -> None:
+        self.path = Path(path)
+        self.words: dict[str, tuple[str, ...]] | None = None
+        self.dirty = False
+        self.looked_up = 0  # Hangul words split in this build
+        self.analysed = 0  # of which new to the memo, analysed by Kiwi
+        self.dropped = 0  # words dropped at save() (no longer in the index)
+
+    def _load(self) -> dict[str, tuple[str, ...]]:
+        if self.words is None:
+            self.words = {}
+            try:
+                with open(self.path, "rb") as fh:
+                    data = pickle.load(fh)
+                if (
+                    isinstance(data, dict)
+                    and data.get("version") == memo_version()
+                    and isinstance(data.get("words"), dict)
+                ):
+                    self.words = data["words"]
+            except FileNotFoundError:
+                pass
+            except Exception:  # a truncated or foreign file: start again, never fail
+                logger.info("talkbook.search: unreadable word memo %s, starting afresh", self.path)
+        return self.words
+
+    @classmethod
+    def _kiwi(cls) -> Any:
+        """Kiwi without the multi-word and typo dictionaries: one word at a time needs
+        neither (same forms for every word of the book), and it loads in about half the
+        time and memory."""
+        if cls._light is None:
+            with _KiwiHolder._lock:
+                if cls._light is None:
+                    from kiwipiepy import Kiwi
+
+                    cls._light = Kiwi(load_typo_dict=False, load_multi_dict=False)
+                    _KiwiHolder.loads += 1
+        return cls._light
+
+    def forms(self, word: str) -> tuple[str, ...]:
+        words = self._load()
+        self.looked_up += 1
+        found = words.get(word)
+        if found is None:
+            tokens = list(self._kiwi().tokenize(word))
+            found = tuple(f for f in korean_word_forms(word, tokens, 0) if f)
+            words[word] = found  # only once complete: an interrupted analysis stores nothing
+            self.analysed += 1
+            self.dirty = True
+        return found
+
+    def prune(self, live: Callable[[str], bool]) -> None:
+        """Drop the words for which *live* (the word) is false."""
+        if not self.words:
+            return
+        dead = [w for w in self.words if not live(w)]
+        for w in dead:
+            del self.words[w]
+        if dead:
+            self.dropped += len(dead)
+            self.dirty = True
+
+    def save(self) -> bool:
+        """Write the memo if it changed (atomically); True when written."""
+        if not self.dirty or self.words is None:
+            return False
+        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        try:
+            with open(tmp, "wb") as fh:
+                pickle.dump({"version": memo_version(), "words": self.words}, fh, protocol=5)
+            os.replace(tmp, self.path)
+        except OSError as err:  # the memo is only a cache: the build stays good
+            logger.info("talkbook.search: word memo not saved (%s)", err)
+            tmp.unlink(missing_ok=True)
+            return False
+        self.dirty = False
+        return True
+
+
+@lru_cache(maxsize=1)
+def memo_version() -> str:
+    """What the memo's forms depend on: this module's source, Kiwi's and its model's version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    parts = [hashlib.sha1(Path(__file__).read_bytes()).hexdigest()]
+    for dist in ("kiwipiepy", "kiwipiepy_model"):
+        try:
+            parts.append(f"{dist}={version(dist)}")
+        except PackageNotFoundError:
+            parts.append(f"{dist}=?")
+    return " ".join(parts)

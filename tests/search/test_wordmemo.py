@@ -1,0 +1,239 @@
+"""The word memo of talkbook.search (``<doctreedir>/talkbook-search-words.pickle``).
+
+An HTML build analyses each distinct Hangul word once with Kiwi and keeps word -> index
+forms next to the environment, so an incremental build whose pages bring no new word never
+loads Kiwi. What a build did is read from the JSON line it appends to the file named by
+``TALKBOOK_SEARCH_STATS`` (talkbook.search.STATS_ENV).
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import test_stemmer
+from helpers import jb_build, mini_book, output_of
+
+from talkbook.search import MEMO_FILENAME, STATS_ENV, _build_finished
+from talkbook.search.korean import SearchKorean, WordMemo, memo_version
+
+PAGES = {
+    "book/intro": "# 홈\n\n쿠버네티스를 쓰는 팀의 기록.\n",
+    "book/a": "# 카프카\n\n카프카 컨슈머를 늘렸다. 파티션을 나눴다.\n",
+    "book/b": "# 서빙\n\n모델을 서빙하는 플랫폼을 만들었다.\n",
+}
+
+
+def search_index(html: Path) -> dict:
+    raw = (html / "searchindex.js").read_text(encoding="utf-8")
+    return json.loads(raw[len("Search.setIndex(") : -1])
+
+
+def pages_with(index: dict, term: str) -> set[str]:
+    """Docnames whose body or title holds *term* in the index (as searchtools.js looks)."""
+    found: set[int] = set()
+    for table in (index["terms"], index["titleterms"]):
+        files = table.get(term, [])
+        found.update([files] if isinstance(files, int) else files)
+    return {index["docnames"][i] for i in found}
+
+
+def build(src: Path, out: Path, stats: Path) -> dict:
+    """Build strictly; return the search statistics of this build."""
+    before = stats.read_text(encoding="utf-8").splitlines() if stats.exists() else []
+    result = jb_build(src, out)
+    assert result.returncode == 0, output_of(result)[-4000:]
+    lines = stats.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == len(before) + 1, lines  # exactly one HTML build reported
+    return json.loads(lines[-1])
+
+
+@pytest.mark.slow
+def test_rebuild_without_new_words_does_not_load_kiwi(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stats = tmp_path / "stats.jsonl"
+    monkeypatch.setenv(STATS_ENV, str(stats))
+    src, out = mini_book(tmp_path / "src", PAGES), tmp_path / "out"
+    html = out / "_build" / "html"
+    memo_file = out / "_build" / ".doctrees" / MEMO_FILENAME
+
+    first = build(src, out, stats)
+    assert first["analysed"] > 0 and first["kiwi_loaded"] and first["saved"]
+    assert memo_file.exists()
+    assert pages_with(search_index(html), "컨슈머") == {"book/a"}
+    written = memo_file.stat().st_mtime_ns, memo_file.read_bytes()
+
+    # the same words in another order: page a is re-read, re-indexed, Kiwi stays unloaded
+    (src / "book/a.md").write_text(
+        "# 카프카\n\n파티션을 나눴다. 카프카 컨슈머를 늘렸다.\n", encoding="utf-8"
+    )
+    second = build(src, out, stats)
+    assert second["memo_loaded"] and second["looked_up"] > 0, second  # page a went through it
+    assert second["analysed"] == 0 and not second["kiwi_loaded"], second
+    assert not second["saved"]
+    assert (memo_file.stat().st_mtime_ns, memo_file.read_bytes()) == written
+    index = search_index(html)
+    assert pages_with(index, "컨슈머") == {"book/a"}  # 컨슈머를: the particle is stripped
+    assert pages_with(index, "파티션") == {"book/a"}
+    assert pages_with(index, "쿠버네티스") == {"book/intro"}  # unchanged page kept
+
+    # a page with a word the memo has never seen: analysed (and only that), findable
+    (src / "book/b.md").write_text("# 서빙\n\n모델을 양자화했다.\n", encoding="utf-8")
+    third = build(src, out, stats)
+    assert third["kiwi_loaded"] and third["saved"], third
+    assert third["analysed"] == 1, third  # 양자화했다; 모델을 is known
+    index = search_index(html)
+    assert pages_with(index, "양자화") == {"book/b"}
+    assert pages_with(index, "서빙하는") == set()
+    # words that left the book leave the memo: it holds the book's vocabulary only
+    words = pickle.loads(memo_file.read_bytes())["words"]
+    assert "양자화했다" in words and "컨슈머를" in words
+    assert "서빙하는" not in words and "플랫폼을" not in words
+    assert third["dropped"] >= 3
+
+
+# --------------------------------------------------------------------------- unit tests
+def kiwi_free(code: str) -> list[str]:
+    """Run *code* in a fresh interpreter (Kiwi unloaded); return its printed words."""
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, check=True
+    )
+    return out.stdout.split()
+
+
+def test_memo_round_trip_without_kiwi(tmp_path: Path) -> None:
+    path = tmp_path / MEMO_FILENAME
+    memo = WordMemo(path)
+    first = SearchKorean({})
+    WordMemo.current = memo
+    try:
+        forms = first.split("카프카 컨슈머를 늘렸다")
+    finally:
+        WordMemo.current = None
+    assert "컨슈머" in forms and memo.analysed == 3
+    assert memo.save() and not list(tmp_path.glob("*.tmp"))
+    assert not memo.save()  # unchanged: not written again
+    # another process: the same forms, and Kiwi never constructed
+    got = kiwi_free(
+        f"""
+        from talkbook.search import korean
+        korean.WordMemo.current = korean.WordMemo({str(path)!r})
+        print(*korean.SearchKorean({{}}).split("카프카 컨슈머를 늘렸다"))
+        print(korean.kiwi_loaded(), korean.WordMemo._light is None, korean._KiwiHolder.loads)
+        """
+    )
+    assert got == [*forms, "False", "True", "0"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"not a pickle", pickle.dumps({"version": "old", "words": {"컨슈머를": ("x",)}})],
+)
+def test_unusable_memo_starts_afresh(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / MEMO_FILENAME
+    path.write_bytes(content)
+    memo = WordMemo(path)
+    assert "컨슈머" in memo.forms("컨슈머를") and memo.analysed == 1
+    assert memo.save()
+    assert pickle.loads(path.read_bytes())["version"] == memo_version()
+
+
+def test_failed_build_keeps_the_previous_memo(tmp_path: Path) -> None:
+    path = tmp_path / MEMO_FILENAME
+    memo = WordMemo.current = WordMemo(path)
+    memo.forms("컨슈머를")
+    app = SimpleNamespace(builder=SimpleNamespace(indexer=None))
+    _build_finished(app, RuntimeError("the build broke"))  # type: ignore[arg-type]
+    assert WordMemo.current is None
+    assert not path.exists()
+    WordMemo.current = memo
+    _build_finished(app, None)  # type: ignore[arg-type]
+    assert path.exists()
+
+
+def test_prune_keeps_the_indexed_words(tmp_path: Path) -> None:
+    memo = WordMemo(tmp_path / MEMO_FILENAME)
+    memo.words = {"컨슈머를": ("컨슈머를", "컨슈머"), "서빙하는": ("서빙하는",), "그": ("그",)}
+    lang = SearchKorean({})
+    indexer = SimpleNamespace(
+        _mapping={"컨슈머를": {"a"}, "서빙하는": set()}, _title_mapping={}, lang=lang
+    )
+    from talkbook.search import _in_index
+
+    memo.prune(_in_index(indexer))
+    # 서빙하는: pruned from every page; 그: a stop word, never in the index, kept
+    assert set(memo.words) == {"컨슈머를", "그"} and memo.dropped == 1 and memo.dirty
+
+
+def _cases(test):  # type: ignore[no-untyped-def]
+    return next(m for m in test.pytestmark if m.name == "parametrize").args[1]
+
+
+@pytest.mark.parametrize(("text", "expected"), _cases(test_stemmer.test_index_forms))
+def test_word_path_index_forms(tmp_path: Path, text: str, expected: set[str]) -> None:
+    """The memo's word-by-word analysis gives the forms the sentence path is tested for."""
+    lang = SearchKorean({})
+    WordMemo.current = WordMemo(tmp_path / MEMO_FILENAME)
+    try:
+        got = test_stemmer.indexed(lang, text)
+    finally:
+        WordMemo.current = None
+    assert expected <= got, f"{text!r}: missing {expected - got} in {sorted(got)}"
+
+
+@pytest.mark.parametrize(("text", "unwanted"), _cases(test_stemmer.test_index_leaves_out))
+def test_word_path_leaves_out(tmp_path: Path, text: str, unwanted: set[str]) -> None:
+    lang = SearchKorean({})
+    WordMemo.current = WordMemo(tmp_path / MEMO_FILENAME)
+    try:
+        got = test_stemmer.indexed(lang, text)
+    finally:
+        WordMemo.current = None
+    assert not (unwanted & got)
+
+
+def test_parallel_build_feeds_the_memo_in_the_main_process(tmp_path: Path) -> None:
+    """With -j 2 Sphinx writes pages in forked workers, but feeds the search index in the
+    main process (write_doc_serialized): every page's words reach the one memo there."""
+    from sphinx.application import Sphinx
+
+    src, out = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    (src / "conf.py").write_text(
+        'project = "t"\nlanguage = "ko"\nextensions = ["talkbook.search"]\n', encoding="utf-8"
+    )
+    nouns = ["쿠버네티스", "카프카", "컨슈머", "파티션", "샤딩", "웹뷰", "프로파일러", "양자화"]
+    (src / "index.rst").write_text(
+        "색인\n====\n\n.. toctree::\n\n" + "".join(f"   p{i}\n" for i in range(len(nouns))),
+        encoding="utf-8",
+    )
+    for i, noun in enumerate(nouns):
+        (src / f"p{i}.rst").write_text(
+            f"제목 {i}\n=======\n\n{noun}에서 시작했다.\n", encoding="utf-8"
+        )
+    app = Sphinx(
+        str(src),
+        str(src),
+        str(out),
+        str(out / ".doctrees"),
+        "html",
+        status=None,
+        warning=None,
+        freshenv=True,
+        parallel=2,
+    )
+    app.build()
+    assert app.statuscode == 0
+    assert app.builder.parallel_ok  # pages were written by a forked worker
+    words = pickle.loads((out / ".doctrees" / MEMO_FILENAME).read_bytes())["words"]
+    assert {f"{noun}에서" for noun in nouns} <= set(words)
+    index = search_index(out)
+    for i, noun in enumerate(nouns):
+        assert pages_with(index, noun) == {f"p{i}"}
