@@ -222,8 +222,14 @@ GENERATED_STATE = "talkbook-generated.json"
 
 def _site_signature(app: Sphinx) -> str:
     """What every generated page shows besides its own body: the navigation (toc structure,
-    titles, page kinds), the catalog files, the configuration and the versions of the theme
-    and of talkbook."""
+    titles, page kinds, glossary page), the conference and tag tables (header navigation,
+    neighbours of tag pages), the configuration, the templates and the versions of the theme
+    and of talkbook.
+
+    ``talks.csv`` is left out: a generated page shows talk rows only in its body (its own row,
+    related talks, the talks of a conference or tag) and, for a talk page, in its previous /
+    next links, which :func:`collect_pages` adds to that page's own digest. So editing one
+    talk rewrites the pages that show it, not all of them."""
     import pydata_sphinx_theme
     import sphinx
     import sphinx_book_theme
@@ -236,7 +242,16 @@ def _site_signature(app: Sphinx) -> str:
     data = Path(app.confdir) / cfg.data_dir
     domain = env.get_domain("talk")
     info = getattr(app.builder, "build_info", None)
+    cat: Catalog = app.talkbook_catalog  # type: ignore[attr-defined]
+    talks_file = cat.schema["talks"].file if "talks" in cat.schema else "talks.csv"
+    glossary = next(
+        (doc for (kind, _), (doc, _) in env.get_domain("std").objects.items() if kind == "term"),  # type: ignore[attr-defined]
+        None,
+    )
     sig = {
+        "builder": [app.builder.name, str(app.outdir)],
+        "templates": app.builder.templates.newest_template_mtime(),  # type: ignore[attr-defined]
+        "glossary": glossary,
         "toc": {d: list(v) for d, v in sorted(env.toctree_includes.items())},
         "captions": [
             (t.get("caption"), t.get("entries"))
@@ -247,7 +262,9 @@ def _site_signature(app: Sphinx) -> str:
         "titles": {d: t.astext() for d, t in sorted(env.titles.items())},
         "kinds": {d: p.get("kind", "") for d, p in sorted(domain.data["pages"].items())},
         "catalog": {
-            f.name: hashlib.sha1(f.read_bytes()).hexdigest() for f in sorted(data.glob("*.csv"))
+            f.name: hashlib.sha1(f.read_bytes()).hexdigest()
+            for f in sorted(data.glob("*.csv"))
+            if f.name != talks_file
         },
         "config": [getattr(info, "config_hash", ""), getattr(info, "tags_hash", "")],
         "versions": [
@@ -260,7 +277,7 @@ def _site_signature(app: Sphinx) -> str:
     return hashlib.sha1(json.dumps(sig, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def _unchanged_filter(app: Sphinx) -> Callable[[str, dict[str, Any]], bool]:
+def _unchanged_filter(app: Sphinx) -> Callable[[str, dict[str, Any], Any], bool]:
     """A test "this generated page is already written, as this build would write it".
 
     Talk, conference and tag pages are written at html-collect-pages, which Sphinx runs on
@@ -281,8 +298,8 @@ def _unchanged_filter(app: Sphinx) -> Callable[[str, dict[str, Any]], bool]:
     new: dict[str, str] = {}
     app.talkbook_generated_state = (state_path, new)  # type: ignore[attr-defined]
 
-    def unchanged(pagename: str, ctx: dict[str, Any]) -> bool:
-        blob = json.dumps([site, ctx], sort_keys=True, ensure_ascii=False, default=str)
+    def unchanged(pagename: str, ctx: dict[str, Any], extra: Any = None) -> bool:
+        blob = json.dumps([site, ctx, extra], sort_keys=True, ensure_ascii=False, default=str)
         new[pagename] = digest = hashlib.sha1(blob.encode()).hexdigest()
         return old.get(pagename) == digest and Path(app.builder.get_outfilename(pagename)).is_file()
 
@@ -304,9 +321,40 @@ def collect_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
     if app.builder.format != "html":
         return
     unchanged = _unchanged_filter(app)
+    neighbours = _talk_neighbours(app)
     for name, ctx, template in _collect_pages(app):
-        if not unchanged(name, ctx):
+        if unchanged(name, ctx, neighbours.get(name)):
+            _register_skipped(app, name, ctx, template)
+        else:
             yield name, ctx, template
+
+
+def _talk_neighbours(app: Sphinx) -> dict[str, list[Any]]:
+    """Per talk page, its own row and the previous and next talk (catalog order) that its
+    prev/next links show (``talkbook.meta.generated_neighbours``): the talk rows that the
+    page's chrome may show besides its body."""
+    cfg = tb_config.read(app.config)
+    cat: Catalog = app.talkbook_catalog  # type: ignore[attr-defined]
+    rows = cat.talks.to_dict("records")
+    seq = [(t["id"], t["title"]) for t in rows]
+    return {
+        f"{cfg.talks_path}/{row['id']}": [
+            row,
+            seq[i - 1] if i > 0 else None,
+            seq[i + 1] if i + 1 < len(seq) else None,
+        ]
+        for i, row in enumerate(rows)
+    }
+
+
+def _register_skipped(app: Sphinx, pagename: str, ctx: dict[str, Any], template: str) -> None:
+    """A skipped page still belongs in what is collected per written page at
+    ``html-page-context``. Of the listeners in this book only sphinx-sitemap collects across
+    pages (the others only fill the page's own context): without this, an incremental build
+    would write a sitemap without the generated pages."""
+    sitemap = app.extensions.get("sphinx_sitemap")
+    if sitemap is not None and hasattr(app, "sitemap_links"):
+        sitemap.module.add_html_link(app, pagename, template, ctx, None)
 
 
 def _collect_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
