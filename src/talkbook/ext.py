@@ -80,11 +80,45 @@ def page_ref(
     return node
 
 
-def note_catalog_dependency(env: BuildEnvironment) -> None:
-    """The page shows catalog rows: reread it when a CSV changes."""
-    data = Path(env.app.confdir) / tb_config.read(env.config).data_dir
-    for name in ("talks.csv", "conferences.csv", "tags.csv"):
-        env.note_dependency(str(data / name))
+# Catalog rows as dependencies. A page records the rows it shows (or checks) as keys:
+#   "talk:<id>", "conference:<id>", "tag:<id>"  the row's content (title, labels, ...);
+#   "+talk:<id>", ...                            only whether the row exists (front matter);
+#   "*"                                          every row and the order of every table.
+# Unknown ids are recorded too, so adding the missing row reads the page again (and clears
+# its warning). Instead of a dependency on the CSV files, which read every page again when
+# any row changed, ``on_env_get_outdated`` compares per-row digests with the last build's.
+# (The "did you mean" hints of unknown-id warnings list close ids from the whole table;
+# they are not kept up to date with rows added elsewhere, a cosmetic difference only.)
+CATALOG_KINDS = {"talks": "talk", "conferences": "conference", "tags": "tag"}
+
+
+def note_catalog_use(env: BuildEnvironment, *keys: str, docname: str | None = None) -> None:
+    """The page being read shows (or checks) these catalog rows: read it again when they change."""
+    uses = env.get_domain("talk").data["uses"]
+    uses.setdefault(docname or env.docname, set()).update(keys)
+
+
+def talk_keys(cat: Catalog, talk_id: str) -> list[str]:
+    """The rows a talk's title and conference label come from."""
+    if not cat.has_talk(talk_id):
+        return [f"talk:{talk_id}"]
+    return [f"talk:{talk_id}", f"conference:{cat.talk(talk_id)['conference']}"]
+
+
+def catalog_row_digests(cat: Catalog) -> dict[str, str]:
+    """One digest per catalog row ("talk:<id>" ...) and per table's row order ("order:talk")."""
+
+    def digest(value: Any) -> str:
+        text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha1(text.encode()).hexdigest()
+
+    out = {}
+    for table, kind in CATALOG_KINDS.items():
+        rows = getattr(cat, table).to_dict("records")
+        for row in rows:
+            out[f"{kind}:{row['id']}"] = digest(row)
+        out[f"order:{kind}"] = digest([row["id"] for row in rows])
+    return out
 
 
 def conference_label(cat: Catalog, talk: dict[str, str]) -> str:
@@ -94,8 +128,8 @@ def conference_label(cat: Catalog, talk: dict[str, str]) -> str:
 
 def known_talk(env: BuildEnvironment, talk_id: str, location: str) -> bool:
     """True when the catalog has the id; otherwise warn at the page and line, with suggestions."""
-    note_catalog_dependency(env)
     cat = catalog_of(env.app)
+    note_catalog_use(env, *talk_keys(cat, talk_id))
     if cat.has_talk(talk_id):
         return True
     close = cat.closest_talks(talk_id)
@@ -195,6 +229,8 @@ class TalkCardDirective(SphinxDirective):
         talk_id = self.arguments[0].strip()
         if not known_talk(self.env, talk_id, self.get_location()):
             return []
+        cat = catalog_of(self.env.app)
+        note_catalog_use(self.env, *(f"tag:{t}" for t in split_list(cat.talk(talk_id)["tags"])))
         card = build_card(self.env.app, talk_id, self.env.docname)
         self.set_source_info(card)
         return [card]
@@ -209,7 +245,7 @@ class TalkCatalogDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         app = self.env.app
         cat = catalog_of(app)
-        note_catalog_dependency(self.env)
+        note_catalog_use(self.env, "*")  # every row, in catalog order, and every filter
         self.env.get_domain("talk").data["views"][self.env.docname] = ["*"]
         nav = nodes.paragraph(classes=["talkbook-catalog-nav"])
         nav += nodes.strong(text="행사별: ")
@@ -238,8 +274,10 @@ class TalkDomain(Domain):
         "pages": {},  # docname -> {"title": str, "kind": str, ...}
         "views": {},  # docname -> talk ids whose backlinks the page shows ("*" = all)
         "signatures": {},  # docname -> digest of the backlinks last written (main process only)
+        "uses": {},  # docname -> catalog keys the page shows or checks (see note_catalog_use)
+        "rows": {},  # catalog key -> digest of the row when last read (main process only)
     }
-    PER_DOC = ("covers", "mentions", "pages", "views")
+    PER_DOC = ("covers", "mentions", "pages", "views", "uses")
 
     def clear_doc(self, docname: str) -> None:
         self.forget_index()
@@ -385,6 +423,21 @@ def declare_bundled_parallel_safe(app: Sphinx) -> None:
         latex.parallel_read_safe = True
 
 
+def front_matter_keys(meta: Any, specs: list[dict[str, Any]]) -> list[str]:
+    """ "+<kind>:<id>" for each id the front matter's reference fields name (existence only)."""
+    if not isinstance(meta, dict):
+        return []
+    keys = []
+    for spec in specs:
+        kind = CATALOG_KINDS.get(spec.get("ref", ""))
+        value = meta.get(spec["name"])
+        if kind is None or value in (None, "", []):
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            keys.append(f"+{kind}:{item}")
+    return keys
+
+
 def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     """Validate front matter; remember the page's metadata in the domain."""
     cfg = tb_config.read(app.config)
@@ -393,7 +446,10 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     meta = fm.talkbook
     in_notes = str(path).startswith(cfg.notes_dir.rstrip("/") + "/")
     if in_notes or "talkbook" in fm.data:
-        problems += validate_front_matter(fm, str(path), catalog_of(app), app.talkbook_fm_specs)  # type: ignore[attr-defined]
+        specs = app.talkbook_fm_specs  # type: ignore[attr-defined]
+        problems += validate_front_matter(fm, str(path), catalog_of(app), specs)
+        # the check only asks whether each referenced id exists
+        note_catalog_use(app.env, *front_matter_keys(meta, specs), docname=docname)
     for p in problems:
         logger.warning(
             f"{p.column + ': ' if p.column else ''}{p.message}{f' ({p.fix})' if p.fix else ''}",
@@ -403,7 +459,6 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
         )
     if meta:
         source[0] = quote_dates(source[0], fm)
-        note_catalog_dependency(app.env)
         app.env.get_domain("talk").data["pages"][docname] = {
             "kind": str(meta.get("kind", "")),
             "conference": str(meta.get("conference", "") or ""),
@@ -474,6 +529,30 @@ def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
     )
 
 
+def on_env_get_outdated(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """Read again the pages that show or check a catalog row added, removed or edited since
+    the last build (main process, before reading)."""
+    domain: TalkDomain = env.get_domain("talk")  # type: ignore[assignment]
+    new = catalog_row_digests(catalog_of(app))
+    old = domain.data["rows"]
+    domain.data["rows"] = new
+    edited = {k for k in new.keys() & old.keys() if new[k] != old[k]}
+    appeared_or_gone = set(new.keys() ^ old.keys())
+    # generated pages are written at html-collect-pages: make sure this build writes
+    app.talkbook_catalog_changed = bool(edited or appeared_or_gone)  # type: ignore[attr-defined]
+    if not app.talkbook_catalog_changed:  # type: ignore[attr-defined]
+        return []
+    content = edited | appeared_or_gone
+    existence = {f"+{k}" for k in appeared_or_gone}
+    return sorted(
+        doc
+        for doc, uses in domain.data["uses"].items()
+        if "*" in uses or not uses.isdisjoint(content) or not uses.isdisjoint(existence)
+    )
+
+
 def on_env_get_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """Write again every page whose shown backlinks changed since it was last written."""
     domain: TalkDomain = env.get_domain("talk")  # type: ignore[assignment]
@@ -490,6 +569,11 @@ def on_env_get_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
     for docname in list(domain.data["signatures"]):
         if docname not in env.all_docs:
             del domain.data["signatures"][docname]
+    if getattr(app, "talkbook_catalog_changed", False) and app.config.root_doc in env.all_docs:
+        # a catalog edit that no page shows still changes generated pages; Sphinx runs
+        # html-collect-pages only when it writes something, so write (not read) the root
+        changed.append(app.config.root_doc)
+    app.talkbook_catalog_changed = False  # type: ignore[attr-defined]
     return changed
 
 
@@ -526,6 +610,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", declare_bundled_parallel_safe)
     app.connect("source-read", on_source_read)
     app.connect("doctree-read", on_doctree_read)
+    app.connect("env-get-outdated", on_env_get_outdated)
     app.connect("env-get-updated", on_env_get_updated)
     app.connect("html-collect-pages", pages.collect_pages)
     app.connect("build-finished", pages.save_generated_state)
@@ -533,7 +618,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_js_file("talkbook.js", defer="defer")
     return {
         "version": __version__,
-        "env_version": 1,
+        "env_version": 2,  # 2: catalog rows as per-page dependencies ("uses", "rows")
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }
