@@ -170,3 +170,27 @@ def test_parallel_build_gives_the_same_pages(tmp_path: Path) -> None:
 
     for page in ("book/notes/a.html", "book/notes/b.html"):
         assert card(serial, page) == card(parallel, page)
+
+    # the catalog rows each page uses were merged from the reading processes: a title edit
+    # in talks.csv reads again the six pages that mention the talk (and the catalog), only
+    talks = src / "data" / "talks.csv"
+    with talks.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        if row["id"] == "deview-2019-k8s-multi-tenancy":
+            row["title"] = "병렬로 읽은 뒤 바꾼 제목"
+    with talks.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    doctrees = parallel / ".doctrees"
+    before = {p: p.stat().st_mtime_ns for p in doctrees.rglob("*.doctree")}
+    sphinx_build(src, parallel, "2")
+    reread = sorted(
+        str(p.relative_to(doctrees)) for p in before if p.stat().st_mtime_ns != before[p]
+    )
+    assert reread == ["book/catalog.doctree"] + [f"book/extra{i}.doctree" for i in range(6)]
+    for page in [f"book/extra{i}.html" for i in range(6)] + [
+        "talks/deview-2019-k8s-multi-tenancy.html"
+    ]:
+        assert "병렬로 읽은 뒤 바꾼 제목" in (parallel / page).read_text(encoding="utf-8"), page
