@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 import http.server
 import re
+import subprocess
+import sys
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -414,3 +416,37 @@ def test_404_page_is_styled_deep_in_the_site(browser, hosted_book: tuple[str, st
         pg.screenshot(path=str(SHOTS / "404-desktop-light.png"))
     finally:
         context.close()
+
+
+def _social_cards_module(ogp_social_cards: str) -> list[str]:
+    """Load talkbook.meta in a fresh interpreter; report matplotlib and opengraph's card code."""
+    code = f"""
+import sys, tempfile, pathlib
+from sphinx.application import Sphinx
+src = pathlib.Path(tempfile.mkdtemp())
+(src / "conf.py").write_text('project = "t"\\n' + {ogp_social_cards!r}, encoding="utf-8")
+(src / "index.rst").write_text("T\\n=\\n\\nx\\n", encoding="utf-8")
+from talkbook import meta
+app = Sphinx(str(src), str(src), str(src / "_b"), str(src / "_b/.d"), "html",
+             status=None, warning=None)
+meta.setup_opengraph(app)
+import sphinxext.opengraph as og
+loaded = "matplotlib" in sys.modules
+from sphinxext.opengraph import _social_cards as real
+print(loaded, og.create_social_card is real.create_social_card,
+      og.DEFAULT_SOCIAL_CONFIG == real.DEFAULT_SOCIAL_CONFIG)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return out.stdout.split()
+
+
+def test_opengraph_without_social_cards_does_not_import_matplotlib() -> None:
+    # cards off (the default): opengraph's card module, and matplotlib (~1 s), stay unloaded
+    # until asked for; the stand-in has the same defaults as the real module
+    assert _social_cards_module("") == ["False", "False", "True"]
+    # a book that turns cards on gets opengraph's own module
+    assert _social_cards_module('ogp_social_cards = {"enable": True}\n') == [
+        "True",
+        "True",
+        "True",
+    ]

@@ -22,10 +22,15 @@ explicitly in ``_config.yml`` always win over the defaults set here.
 
 from __future__ import annotations
 
+import ast
 import csv
 import gettext
 import html
+import importlib
+import importlib.util
 import re
+import sys
+import types
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urljoin, urlparse
@@ -251,6 +256,14 @@ def site(app: Sphinx) -> dict[str, Any]:
     return app.talkbook_site  # type: ignore[attr-defined]
 
 
+def once(app: Sphinx, key: str, compute: Any) -> Any:
+    """A page-independent value, computed once per build (site() is rebuilt at env-updated)."""
+    cache = site(app).setdefault("_once", {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
 def glossary_doc(env: BuildEnvironment) -> str | None:
     for (kind, _name), (docname, _anchor) in env.get_domain("std").objects.items():  # type: ignore[attr-defined]
         if kind == "term":
@@ -300,14 +313,11 @@ def navigation(app: Sphinx, pagename: str) -> dict[str, Any]:
             }
         )
     if cat is not None:
+        conferences = once(app, "conferences", lambda: cat.conferences.to_dict("records"))
         confs = [
-            link(app, pagename, f"{cfg.conferences_path}/{c['id']}", c["name"])
-            for c in cat.conferences.to_dict("records")
+            link(app, pagename, f"{cfg.conferences_path}/{c['id']}", c["name"]) for c in conferences
         ]
-        here = [
-            pagename == f"{cfg.conferences_path}/{c['id']}"
-            for c in cat.conferences.to_dict("records")
-        ]
+        here = [pagename == f"{cfg.conferences_path}/{c['id']}" for c in conferences]
         for c, cur in zip(confs, here, strict=True):
             c["current"] = cur
         items.append(
@@ -320,7 +330,11 @@ def navigation(app: Sphinx, pagename: str) -> dict[str, Any]:
             }
         )
     pages = env.get_domain("talk").data.get("pages", {})
-    threads = [d for d in site(app)["order"] if pages.get(d, {}).get("kind") == "thread"]
+    threads = once(
+        app,
+        "threads",
+        lambda: [d for d in site(app)["order"] if pages.get(d, {}).get("kind") == "thread"],
+    )
     if threads:
         children = [
             {**link(app, pagename, d, doc_title(env, d)), "current": d == pagename} for d in threads
@@ -328,7 +342,7 @@ def navigation(app: Sphinx, pagename: str) -> dict[str, Any]:
         items.append(
             {"title": "주제", "id": "threads", "children": children, "current": pagename in threads}
         )
-    gloss = glossary_doc(env)
+    gloss = once(app, "glossary", lambda: glossary_doc(env))
     if gloss:
         items.append(
             {**link(app, pagename, gloss, doc_title(env, gloss)), "current": pagename == gloss}
@@ -375,21 +389,35 @@ def generated_neighbours(
     cfg = tb_config.read(app.config)
     kind, ident = gen
     if kind == "talk":
-        seq = [(f"{cfg.talks_path}/{t['id']}", t["title"]) for t in cat.talks.to_dict("records")]
+        seq = once(
+            app,
+            "talk-seq",
+            lambda: [
+                (f"{cfg.talks_path}/{t['id']}", t["title"]) for t in cat.talks.to_dict("records")
+            ],
+        )
     elif kind == "conference":
-        seq = [
-            (f"{cfg.conferences_path}/{c['id']}", c["name"])
-            for c in cat.conferences.to_dict("records")
-        ]
+        seq = once(
+            app,
+            "conference-seq",
+            lambda: [
+                (f"{cfg.conferences_path}/{c['id']}", c["name"])
+                for c in cat.conferences.to_dict("records")
+            ],
+        )
     else:
-        seq = [
-            (f"{cfg.tags_path}/{t['id']}", f"태그: {t['label']}")
-            for t in cat.tags.sort_values("label").to_dict("records")
-        ]
-    names = [n for n, _ in seq]
+        seq = once(
+            app,
+            "tag-seq",
+            lambda: [
+                (f"{cfg.tags_path}/{t['id']}", f"태그: {t['label']}")
+                for t in cat.tags.sort_values("label").to_dict("records")
+            ],
+        )
+    names = once(app, f"{kind}-names", lambda: {n: i for i, (n, _) in enumerate(seq)})
     if pagename not in names:
         return None, None
-    i = names.index(pagename)
+    i = names[pagename]
 
     def ref(j: int) -> dict[str, str] | None:
         if 0 <= j < len(seq):
@@ -721,10 +749,79 @@ def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
 # --------------------------------------------------------------------------- setup
 
 
+SOCIAL_CARDS = "sphinxext.opengraph._social_cards"
+
+
+def social_cards_requested(app: Sphinx) -> bool:
+    """Whether the book turns on sphinxext-opengraph's social cards (our default: off)."""
+    cards = app.config._raw_config.get("ogp_social_cards")  # before config-inited
+    return isinstance(cards, dict) and cards.get("enable", True) is not False
+
+
+class _DeferredSocialCards(types.ModuleType):
+    """Stands in for ``sphinxext.opengraph._social_cards`` while opengraph is imported.
+
+    opengraph imports its social-card module at import time, and with it matplotlib
+    (~1 s of every build, a no-change one too), although cards are off by default here.
+    The stand-in offers the two names opengraph takes from it: ``DEFAULT_SOCIAL_CONFIG``,
+    read from the real module's source without running it, and ``create_social_card``,
+    which imports the real module the first time a card is drawn.
+    """
+
+    def __init__(self, defaults: dict[str, Any]) -> None:
+        super().__init__(SOCIAL_CARDS)
+        self.DEFAULT_SOCIAL_CONFIG = defaults
+
+    @staticmethod
+    def create_social_card(*args: Any, **kwargs: Any) -> Any:
+        real = importlib.import_module(SOCIAL_CARDS)
+        return real.create_social_card(*args, **kwargs)
+
+
+def _social_card_defaults() -> dict[str, Any] | None:
+    """``DEFAULT_SOCIAL_CONFIG`` of the installed opengraph, from its source (no import)."""
+    # the package's spec, not the module's: finding a submodule imports its package
+    spec = importlib.util.find_spec("sphinxext.opengraph")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    source = Path(list(spec.submodule_search_locations)[0]) / "_social_cards.py"
+    try:
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == [
+                "DEFAULT_SOCIAL_CONFIG"
+            ]:
+                value = ast.literal_eval(node.value)
+                return value if isinstance(value, dict) else None
+    except (OSError, SyntaxError, ValueError):
+        return None
+    return None
+
+
+def setup_opengraph(app: Sphinx) -> None:
+    """Load sphinxext-opengraph without matplotlib unless the book wants social cards."""
+    defaults = None
+    if "sphinxext.opengraph" not in sys.modules and not social_cards_requested(app):
+        defaults = _social_card_defaults()
+    if defaults is None:  # cards on, already imported, or an opengraph we cannot read
+        app.setup_extension("sphinxext.opengraph")
+        return
+    sys.modules[SOCIAL_CARDS] = _DeferredSocialCards(defaults)
+    try:
+        app.setup_extension("sphinxext.opengraph")
+    finally:
+        # opengraph keeps its two names; anyone else importing the module gets the real one
+        if isinstance(sys.modules.get(SOCIAL_CARDS), _DeferredSocialCards):
+            del sys.modules[SOCIAL_CARDS]
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("talkbook.ext")  # its talkbook_* settings, catalog and static folder
     for ext in EXTENSIONS:
-        app.setup_extension(ext)
+        if ext == "sphinxext.opengraph":
+            setup_opengraph(app)
+        else:
+            app.setup_extension(ext)
     app.add_config_value("talkbook_redirects_file", "", "env", types=[str])
     app.connect("config-inited", on_config_inited, priority=300)
     app.connect("env-updated", on_env_updated)
