@@ -450,3 +450,31 @@ def test_opengraph_without_social_cards_does_not_import_matplotlib() -> None:
         "True",
         "True",
     ]
+
+
+@pytest.mark.slow
+def test_incremental_build_keeps_every_document_in_the_sitemap(tmp_path: Path) -> None:
+    """sphinx-sitemap lists the pages a build writes; an edit that writes one page must not
+    leave the others out (talkbook.meta.complete_sitemap)."""
+    pages = {
+        "book/intro": "# 홈\n\n시험용 책.\n",
+        "book/a": "# 가\n\n본문.\n",
+        "book/b": "# 나\n\n본문.\n",
+        "book/c": "# 다\n\n본문.\n",
+    }
+    src, out = mini_book(tmp_path / "src", pages), tmp_path / "out"
+    html = out / "_build" / "html"
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+
+    def sitemap() -> list[str]:
+        root = ET.parse(html / "sitemap.xml").getroot()
+        return sorted(u.findtext("s:loc", namespaces=ns) for u in root.findall("s:url", ns))
+
+    result = jb_build(src, out)
+    assert result.returncode == 0, output_of(result)[-3000:]
+    full = sitemap()
+    assert {f"{BASEURL}{d}.html" for d in pages} <= set(full)
+    (src / "book/b.md").write_text("# 나\n\n고친 본문.\n", encoding="utf-8")
+    result = jb_build(src, out)
+    assert result.returncode == 0, output_of(result)[-3000:]
+    assert sitemap() == full  # same entries, none twice

@@ -28,6 +28,7 @@ import gettext
 import html
 import importlib
 import importlib.util
+import queue
 import re
 import sys
 import types
@@ -719,6 +720,50 @@ def on_collect_pages(app: Sphinx) -> list[Any]:
 # --------------------------------------------------------------------------- 404
 
 
+class _LinkProbe(list):  # type: ignore[type-arg]
+    """Takes what sphinx-sitemap's add_html_link would queue for one page."""
+
+    put = list.append
+
+
+def complete_sitemap(app: Sphinx, exception: Exception | None) -> None:
+    """Add the documents this build did not write to the sitemap (before sphinx-sitemap
+    writes it, priority 400 < 500).
+
+    sphinx-sitemap lists the pages it sees at ``html-page-context``: an incremental build
+    that writes one page would write a sitemap of that page (and the generated pages,
+    see ``talkbook.pages._register_skipped``). When nothing is written, it keeps the
+    previous sitemap, and so do we.
+    """
+    if exception is not None or app.builder.format != "html":
+        return
+    sitemap = app.extensions.get("sphinx_sitemap")
+    links = getattr(app, "sitemap_links", None)
+    if sitemap is None or links is None:
+        return
+    written = []
+    while True:
+        try:
+            written.append(links.get_nowait())
+        except queue.Empty:
+            break
+    for item in written:
+        links.put(item)
+    if not written:
+        return
+    have = {link for link, _ in written}
+    probe = _LinkProbe()
+    app.sitemap_links = probe  # type: ignore[attr-defined]
+    try:
+        for docname in sorted(app.env.all_docs):
+            sitemap.module.add_html_link(app, docname, "page.html", {}, None)
+    finally:
+        app.sitemap_links = links  # type: ignore[attr-defined]
+    for link, lastmod in probe:
+        if link not in have:
+            links.put((link, lastmod))
+
+
 def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
     """Make every relative link of 404.html absolute under the site's path, so the page
     works at any depth (GitHub Pages serves it for every missing URL)."""
@@ -831,5 +876,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", on_page_context_late, priority=600)
     app.connect("html-collect-pages", on_collect_pages, priority=400)
     app.connect("build-finished", on_build_finished)
+    app.connect("build-finished", complete_sitemap, priority=400)
     app.add_js_file("talkbook-reading.js", defer="defer")
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
