@@ -6,6 +6,10 @@ English.  This extension
 * registers :class:`~talkbook.search.korean.SearchKorean` (lang ``ko``) with
   ``app.add_search_language``; it is used when the book language (or
   ``html_search_language``) is ``ko``;
+* keeps the index forms of every Hangul word of the book in
+  ``<doctreedir>/talkbook-search-words.pickle`` (:class:`~talkbook.search.korean.WordMemo`,
+  loaded on the first Korean text, saved at ``build-finished``), so a rebuild loads Kiwi
+  only for words it has never seen;
 * puts ``static/searchtools.js`` (Sphinx 7.4.7's file with a small, commented
   patch for Korean multi-word queries) on ``html_static_path`` so it replaces
   the theme's copy.

@@ -20,6 +20,8 @@ that contains Hangul, adds the forms a reader may type, found with Kiwi
   (``k8s를`` -> ``k8s``, ``line_profiler로`` -> ``line_profiler``).
 
 Kiwi is loaded lazily, once per process, the first time Korean text is split.
+In an HTML build, words go through :class:`WordMemo` instead: each distinct word is
+analysed once, alone, and kept across builds next to the environment.
 The browser side (particle stripping guided by the index) lives in
 :mod:`talkbook.search.stemmer_js`.
 """
@@ -364,12 +366,16 @@ class WordMemo:
         return True
 
 
+#: digest of this module as imported (not as the file may be edited during a build)
+_SOURCE_DIGEST = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()
+
+
 @lru_cache(maxsize=1)
 def memo_version() -> str:
     """What the memo's forms depend on: this module's source, Kiwi's and its model's version."""
     from importlib.metadata import PackageNotFoundError, version
 
-    parts = [hashlib.sha1(Path(__file__).read_bytes()).hexdigest()]
+    parts = [_SOURCE_DIGEST]
     for dist in ("kiwipiepy", "kiwipiepy_model"):
         try:
             parts.append(f"{dist}={version(dist)}")
