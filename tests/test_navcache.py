@@ -112,3 +112,30 @@ def test_kept_navigation_follows_title_changes(tmp_path: Path) -> None:
     assert result.returncode == 0, output_of(result)[-4000:]
     nav = sidebar(out / "_build" / "html", "book/c.html")
     assert nav.find("a", string="다 장 (고침)") is not None
+    # a page that was not edited is written again with the new title in its sidebar
+    assert sidebar(out / "_build" / "html", "book/a2.html").find("a", string="다 장 (고침)")
+
+
+def test_incremental_build_puts_an_added_page_in_every_sidebar(tmp_path: Path) -> None:
+    """Adding a page to _toc.yml rewrites the pages that were not read again, so their
+    navigation (and the previous page's "next" link) shows the new page."""
+    src = nested_book(tmp_path / "src", check=True)
+    out = tmp_path / "out"
+    html = out / "_build" / "html"
+    assert jb_build(src, out).returncode == 0
+    a1 = html / "book" / "a1.html"
+    before = a1.stat().st_mtime_ns
+    result = jb_build(src, out)  # nothing changed: nothing written again
+    assert result.returncode == 0, output_of(result)[-4000:]
+    assert a1.stat().st_mtime_ns == before
+    (src / "book" / "d.md").write_text("# 라 장\n\n새 본문.\n", encoding="utf-8")
+    toc = yaml.safe_load((src / "_toc.yml").read_text(encoding="utf-8"))
+    toc["parts"][1]["chapters"].append({"file": "book/d"})
+    (src / "_toc.yml").write_text(yaml.safe_dump(toc, allow_unicode=True), encoding="utf-8")
+    result = jb_build(src, out)
+    assert result.returncode == 0, output_of(result)[-4000:]
+    for page in ("book/a1.html", "book/deep/er/b11.html", "book/intro.html"):
+        link = sidebar(html, page).find("a", string="라 장")
+        assert link is not None, page
+    c = BeautifulSoup((html / "book" / "c.html").read_text(encoding="utf-8"), "html.parser")
+    assert c.select_one("a.right-next")["href"] == "d.html"

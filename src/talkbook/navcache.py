@@ -372,6 +372,21 @@ def on_builder_inited(app: Sphinx) -> None:
             listeners[i] = listener._replace(handler=wrap(listener.handler))
 
 
+def on_env_get_updated(app: Sphinx, env: Any) -> list[str]:
+    """Every page shows the whole navigation: when a page was added, moved, removed or
+    retitled, write every page again (not read: their doctrees are unchanged). Stock Sphinx
+    rewrites only the pages it read, so after an incremental build the other pages' sidebars
+    (and prev/next links) would miss the new page or show the old title."""
+    if app.builder.format != "html" or not app.config.talkbook_navcache:
+        return []
+    sig = signature(app, ("pages",))
+    old = getattr(env, "talkbook_nav_signature", None)
+    env.talkbook_nav_signature = sig  # pickled with the environment
+    if old is None or old == sig:
+        return []  # a fresh environment writes everything anyway
+    return sorted(env.all_docs)
+
+
 def on_env_updated(app: Sphinx, env: Any) -> None:
     """Titles or the toc may have changed: the navigation is rendered again for this build."""
     app.__dict__.pop("_talkbook_navcache", None)
@@ -390,6 +405,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("talkbook_navcache", True, "html", [bool])
     app.add_config_value("talkbook_navcache_check", False, "", [bool])
     app.connect("builder-inited", on_builder_inited)
+    app.connect("env-get-updated", on_env_get_updated)
     app.connect("env-updated", on_env_updated)
     app.connect("build-finished", on_build_finished)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
