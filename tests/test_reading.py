@@ -255,6 +255,13 @@ def new_context(browser, served_book: str, screen: str, mode: str):
 def open_page(pg, url: str) -> None:
     pg.goto(url, wait_until="load")
     pg.evaluate("document.fonts.ready.then(() => true)")
+    # the theme fades colours in when the page's mode is applied: on a loaded machine axe
+    # could measure contrast mid-transition, so wait for finite animations to end
+    pg.evaluate(
+        """Promise.all(document.getAnimations()
+             .filter(a => a.effect && a.effect.getTiming().iterations !== Infinity)
+             .map(a => a.finished.catch(() => null))).then(() => true)"""
+    )
 
 
 @pytest_browser
