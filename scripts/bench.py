@@ -891,19 +891,16 @@ def print_table(results: dict, variants: list[str], sizes: list[int]) -> None:
 
 def scaling(results: dict, variants: list[str]) -> None:
     for v in variants:
-        t = {
-            n: results[n][v]["full_s"]
-            for n in results
-            if v in results[n] and "full_s" in results[n][v]
-        }
-        pairs = [(a, b) for a in t for b in t if b > a]
-        if pairs:
-            print(
-                f"scaling of the full build ({v}): "
-                + ", ".join(
-                    f"t({b})/t({a}) = {t[b] / t[a]:.2f} (pages x{b / a:g})" for a, b in pairs
+        for key, what in (("full_s", "wall"), ("full_cpu_s", "CPU")):
+            t = {n: results[n][v][key] for n in sorted(results) if key in results[n].get(v, {})}
+            pairs = [(a, b) for a in t for b in t if b > a]
+            if pairs:
+                print(
+                    f"scaling of the full build ({v}, {what}): "
+                    + ", ".join(
+                        f"t({b})/t({a}) = {t[b] / t[a]:.2f} (pages x{b / a:g})" for a, b in pairs
+                    )
                 )
-            )
 
 
 #: the issue's targets: (description, check(results) -> (value shown, ok) or None when not measured)
@@ -1090,6 +1087,11 @@ def main(argv: list[str] | None = None) -> int:
         "measure, e.g. stock at N=2000; they are shown in the table and marked as merged",
     )
     ap.add_argument(
+        "--report-only",
+        action="store_true",
+        help="build nothing: print the table and targets of the --merge'd runs",
+    )
+    ap.add_argument(
         "--src",
         type=Path,
         help="build with the talkbook package from this folder (e.g. a patched copy of src/)",
@@ -1098,6 +1100,10 @@ def main(argv: list[str] | None = None) -> int:
     global SRC_OVERRIDE
     SRC_OVERRIDE = args.src.resolve() if args.src else None
     sizes = args.sizes or (list(QUICK_SIZES) if args.quick else list(SIZES))
+    if args.report_only:
+        if not args.merge:
+            ap.error("--report-only needs at least one --merge BENCH_JSON")
+        sizes = []
     if args.generate:
         make_book(args.generate, sizes[0], args.variants[0])
         print(f"wrote a {sizes[0]}-page {args.variants[0]} book to {args.generate}")
