@@ -39,7 +39,6 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import os
 import pickle
 import re
 from dataclasses import dataclass, field
@@ -52,6 +51,7 @@ from sphinx.util import logging
 from sphinx.util.osutil import relative_uri
 
 from . import __version__
+from .files import write_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -275,14 +275,11 @@ def skeleton_for(app: Sphinx, original: Any, state: dict, key: tuple) -> Skeleto
         skeleton = build_skeleton(app, original, show_nav_level, kwargs)
         keep = {sig: skeleton}
         keep.update({s: k for s, k in stored.items() if s != sig and len(keep) < 4})
-        tmp = path.with_name(f"{STORE}.{os.getpid()}.tmp")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            with tmp.open("wb") as fh:
-                pickle.dump(keep, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
+            write_atomic(path, pickle.dumps(keep, protocol=pickle.HIGHEST_PROTOCOL))
         except OSError:
-            tmp.unlink(missing_ok=True)
+            pass  # only a cache: the next build renders the navigation again
     state[key] = skeleton
     return skeleton
 

@@ -17,6 +17,7 @@ from sphinx.util.osutil import relative_uri
 
 from . import config as tb_config
 from .catalog import Catalog, split_list
+from .files import write_atomic
 
 if TYPE_CHECKING:
     from .ext import TalkDomain
@@ -313,7 +314,7 @@ def save_generated_state(app: Sphinx, exception: Exception | None) -> None:
         return
     path, digests = state
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(digests, sort_keys=True), encoding="utf-8")
+    write_atomic(path, json.dumps(digests, sort_keys=True).encode())
 
 
 def collect_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:

@@ -29,7 +29,6 @@ The browser side (particle stripping guided by the index) lives in
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 import re
 import threading
@@ -41,6 +40,7 @@ from typing import Any
 from sphinx.search.en import SearchEnglish, english_stopwords
 from sphinx.util import logging
 
+from ..files import write_atomic
 from .stemmer_js import js_korean_stemmer
 
 logger = logging.getLogger(__name__)
@@ -272,7 +272,7 @@ class WordMemo:
 
     The file is keyed by :func:`memo_version` (this module's source, the versions of
     kiwipiepy and its model): any change there starts an empty memo.  It is written
-    atomically (temporary file, then ``os.replace``), only by a build that finished
+    atomically (:func:`talkbook.files.write_atomic`), only by a build that finished
     without an exception, and only when it changed.  Before writing, words that are no
     longer in the search index (pages deleted or rewritten) are dropped, so the file holds
     about the book's current vocabulary and cannot grow without bound.
@@ -353,14 +353,11 @@ class WordMemo:
         """Write the memo if it changed (atomically); True when written."""
         if not self.dirty or self.words is None:
             return False
-        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        data = pickle.dumps({"version": memo_version(), "words": self.words}, protocol=5)
         try:
-            with open(tmp, "wb") as fh:
-                pickle.dump({"version": memo_version(), "words": self.words}, fh, protocol=5)
-            os.replace(tmp, self.path)
+            write_atomic(self.path, data)
         except OSError as err:  # the memo is only a cache: the build stays good
             logger.info("talkbook.search: word memo not saved (%s)", err)
-            tmp.unlink(missing_ok=True)
             return False
         self.dirty = False
         return True
