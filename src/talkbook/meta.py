@@ -727,14 +727,16 @@ class _LinkProbe(list):  # type: ignore[type-arg]
 
 
 def complete_sitemap(app: Sphinx, exception: Exception | None) -> None:
-    """Add the documents this build did not write to the sitemap (before sphinx-sitemap
-    writes it, priority 400 < 500).
+    """Add the documents and generated pages this build did not write to the sitemap
+    (before sphinx-sitemap writes it, priority 400 < 500).
 
     sphinx-sitemap lists the pages it sees at ``html-page-context``: an incremental build
-    that writes one page would write a sitemap of that page (and the generated pages,
-    see ``talkbook.pages._register_skipped``). When nothing is written, it keeps the
-    previous sitemap, and so do we.
+    that writes one page would write a sitemap of that page (generated talk, conference and
+    tag pages are skipped too when unchanged, see ``talkbook.pages.collect_pages``). When
+    nothing is written, it keeps the previous sitemap, and so do we.
     """
+    from .pages import generated_pagenames
+
     if exception is not None or app.builder.format != "html":
         return
     sitemap = app.extensions.get("sphinx_sitemap")
@@ -755,8 +757,8 @@ def complete_sitemap(app: Sphinx, exception: Exception | None) -> None:
     probe = _LinkProbe()
     app.sitemap_links = probe  # type: ignore[attr-defined]
     try:
-        for docname in sorted(app.env.all_docs):
-            sitemap.module.add_html_link(app, docname, "page.html", {}, None)
+        for pagename in sorted(app.env.all_docs) + generated_pagenames(app):
+            sitemap.module.add_html_link(app, pagename, "page.html", {}, None)
     finally:
         app.sitemap_links = links  # type: ignore[attr-defined]
     for link, lastmod in probe:

@@ -223,9 +223,10 @@ def _notfound_prefix(app: Sphinx, pagename: str, fn: Any) -> str | None:
     return prefix if prefix.startswith("/") else None
 
 
-def signature(app: Sphinx, key: tuple) -> str:
+def navigation_signature(app: Sphinx) -> str:
     """What the navigation is made of: toc structure and titles, the toctree nodes'
-    options, the settings, and the versions of Sphinx, the themes and this module."""
+    options, the settings, and the versions of Sphinx, the themes and this module.
+    (Also part of what talkbook.pages compares before rewriting a generated page.)"""
     import pydata_sphinx_theme
     import sphinx
     import sphinx_book_theme
@@ -240,7 +241,6 @@ def signature(app: Sphinx, key: tuple) -> str:
                 toctrees.append((doc, repr(sorted(attrs.items()))))
     info = getattr(app.builder, "build_info", None)
     data = {
-        "key": repr(key),
         "includes": sorted((d, list(v)) for d, v in env.toctree_includes.items()),
         "titles": sorted((d, str(t)) for d, t in env.titles.items()),
         "toctrees": toctrees,
@@ -253,6 +253,11 @@ def signature(app: Sphinx, key: tuple) -> str:
         ],
     }
     return hashlib.sha1(json.dumps(data, ensure_ascii=False).encode()).hexdigest()
+
+
+def signature(app: Sphinx, key: tuple) -> str:
+    """The navigation signature of one way of calling the theme (*key*)."""
+    return hashlib.sha1(f"{navigation_signature(app)}\n{key!r}".encode()).hexdigest()
 
 
 def skeleton_for(app: Sphinx, original: Any, state: dict, key: tuple) -> Skeleton:
@@ -376,7 +381,7 @@ def on_env_get_updated(app: Sphinx, env: Any) -> list[str]:
     (and prev/next links) would miss the new page or show the old title."""
     if app.builder.format != "html" or not app.config.talkbook_navcache:
         return []
-    sig = signature(app, ("pages",))
+    sig = navigation_signature(app)
     old = getattr(env, "talkbook_nav_signature", None)
     env.talkbook_nav_signature = sig  # pickled with the environment
     if old is None or old == sig:

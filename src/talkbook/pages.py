@@ -222,21 +222,19 @@ GENERATED_STATE = "talkbook-generated.json"
 
 
 def _site_signature(app: Sphinx) -> str:
-    """What every generated page shows besides its own body: the navigation (toc structure,
-    titles, page kinds, glossary page), the conference and tag tables (header navigation,
-    neighbours of tag pages), the configuration, the templates and the versions of the theme
-    and of talkbook.
+    """What every generated page shows besides its own body: the navigation
+    (:func:`talkbook.navcache.navigation_signature`: toc, titles, settings, theme versions),
+    the page kinds and glossary page (header navigation), the conference and tag tables
+    (header navigation, neighbours of tag pages), the output folder, the templates and the
+    version of talkbook.
 
     ``talks.csv`` is left out: a generated page shows talk rows only in its body (its own row,
     related talks, the talks of a conference or tag) and, for a talk page, in its previous /
     next links, which :func:`collect_pages` adds to that page's own digest. So editing one
     talk rewrites the pages that show it, not all of them."""
-    import pydata_sphinx_theme
-    import sphinx
-    import sphinx_book_theme
-    from sphinx import addnodes
-
     from . import __version__
+    from .meta import glossary_doc
+    from .navcache import navigation_signature
 
     env = app.env
     cfg = tb_config.read(app.config)
@@ -245,35 +243,19 @@ def _site_signature(app: Sphinx) -> str:
     info = getattr(app.builder, "build_info", None)
     cat: Catalog = app.talkbook_catalog  # type: ignore[attr-defined]
     talks_file = cat.schema["talks"].file if "talks" in cat.schema else "talks.csv"
-    glossary = next(
-        (doc for (kind, _), (doc, _) in env.get_domain("std").objects.items() if kind == "term"),  # type: ignore[attr-defined]
-        None,
-    )
     sig = {
-        "builder": [app.builder.name, str(app.outdir)],
+        "navigation": navigation_signature(app),
+        "outdir": str(app.outdir),
         "templates": app.builder.templates.newest_template_mtime(),  # type: ignore[attr-defined]
-        "glossary": glossary,
-        "toc": {d: list(v) for d, v in sorted(env.toctree_includes.items())},
-        "captions": [
-            (t.get("caption"), t.get("entries"))
-            for t in env.tocs.get(app.config.root_doc, nodes.document("", None)).findall(
-                addnodes.toctree
-            )
-        ],
-        "titles": {d: t.astext() for d, t in sorted(env.titles.items())},
+        "glossary": glossary_doc(env),
         "kinds": {d: p.get("kind", "") for d, p in sorted(domain.data["pages"].items())},
         "catalog": {
             f.name: hashlib.sha1(f.read_bytes()).hexdigest()
             for f in sorted(data.glob("*.csv"))
             if f.name != talks_file
         },
-        "config": [getattr(info, "config_hash", ""), getattr(info, "tags_hash", "")],
-        "versions": [
-            __version__,
-            sphinx.__version__,
-            sphinx_book_theme.__version__,
-            pydata_sphinx_theme.__version__,
-        ],
+        "tags_hash": getattr(info, "tags_hash", ""),
+        "talkbook": __version__,
     }
     return hashlib.sha1(json.dumps(sig, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
@@ -324,9 +306,7 @@ def collect_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
     unchanged = _unchanged_filter(app)
     neighbours = _talk_neighbours(app)
     for name, ctx, template in _collect_pages(app):
-        if unchanged(name, ctx, neighbours.get(name)):
-            _register_skipped(app, name, ctx, template)
-        else:
+        if not unchanged(name, ctx, neighbours.get(name)):
             yield name, ctx, template
 
 
@@ -348,20 +328,16 @@ def _talk_neighbours(app: Sphinx) -> dict[str, list[Any]]:
     }
 
 
-def _register_skipped(app: Sphinx, pagename: str, ctx: dict[str, Any], template: str) -> None:
-    """A skipped page still belongs in what is collected per written page at
-    ``html-page-context``. Of the listeners in this book only sphinx-sitemap collects across
-    pages (the others only fill the page's own context): without this, an incremental build
-    would write a sitemap without the generated pages."""
-    sitemap = app.extensions.get("sphinx_sitemap")
-    if sitemap is not None and hasattr(app, "sitemap_links"):
-        sitemap.module.add_html_link(app, pagename, template, ctx, None)
+def generated_pagenames(app: Sphinx) -> list[str]:
+    """Every talk, conference and tag page of this build, written or skipped as unchanged
+    (``talkbook.meta.complete_sitemap`` lists the skipped ones too)."""
+    state = getattr(app, "talkbook_generated_state", None)
+    return sorted(state[1]) if state else []
 
 
 def _collect_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
-    """Yield one page per talk, conference and tag, plus the tag index."""
-    if app.builder.format != "html":
-        return
+    """Yield one page per talk, conference and tag, plus the tag index (HTML builds:
+    :func:`collect_pages` checks)."""
     cfg = tb_config.read(app.config)
     cat: Catalog = app.talkbook_catalog  # type: ignore[attr-defined]
     domain: TalkDomain = app.env.get_domain("talk")  # type: ignore[assignment]
