@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import re
 import shutil
 import subprocess
@@ -61,3 +62,17 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 def output_of(result: subprocess.CompletedProcess[str]) -> str:
     """What a command printed, both streams, without terminal colours."""
     return ANSI.sub("", result.stdout + "\n" + result.stderr)
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    """The rows of a catalog CSV."""
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def write_rows(path: Path, rows: list[dict[str, str]], fields: list[str] | None = None) -> None:
+    """Write catalog rows (columns: *fields*, else the first row's)."""
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields or list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)

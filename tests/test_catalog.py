@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import shutil
 from pathlib import Path
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, read_rows, write_rows
 
 from talkbook.catalog import CatalogError, load_catalog, split_list
 
@@ -56,15 +55,11 @@ def test_bad_catalog_reports_file_line_and_fix(
 def test_all_problems_reported_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data", data)
-    with (data / "talks.csv").open(encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
+    rows = read_rows(data / "talks.csv")
     rows[0]["kind"] = "talk"
     rows[1]["conference"] = "nowhere"
     rows[2]["title"] = ""
-    with (data / "talks.csv").open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows(data / "talks.csv", rows)
     monkeypatch.chdir(tmp_path)
     with pytest.raises(CatalogError) as err:
         load_catalog(Path("data"))

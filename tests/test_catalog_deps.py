@@ -4,12 +4,11 @@ back fixes the page, and unchanged generated pages are not written again."""
 
 from __future__ import annotations
 
-import csv
 import re
 from pathlib import Path
 
 import pytest
-from helpers import jb_build, mini_book, output_of
+from helpers import jb_build, mini_book, output_of, read_rows, write_rows
 from test_incremental import CARD, PAGES, note
 
 pytestmark = pytest.mark.slow
@@ -28,18 +27,6 @@ talkbook:
 
 {body}
 """
-
-
-def read_rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def write_rows(path: Path, rows: list[dict[str, str]], fields: list[str]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 def mtimes(folder: Path, pattern: str) -> dict[str, int]:

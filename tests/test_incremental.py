@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from helpers import BIN, jb_build, mini_book, output_of
+from helpers import BIN, jb_build, mini_book, output_of, read_rows, write_rows
 
 pytestmark = pytest.mark.slow
 
@@ -95,15 +94,11 @@ def test_backlinks_and_titles_follow_edits(tmp_path: Path) -> None:
 
     # a title edited in talks.csv shows everywhere on the next incremental build
     talks = src / "data" / "talks.csv"
-    with talks.open(encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
+    rows = read_rows(talks)
     for row in rows:
         if row["id"] == "deview-2019-ai-suite":
             row["title"] = "새 제목: AI Suite 이야기"
-    with talks.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows(talks, rows)
     html = build(src, out)
     for page in (
         "book/notes/a.html",
@@ -174,15 +169,11 @@ def test_parallel_build_gives_the_same_pages(tmp_path: Path) -> None:
     # the catalog rows each page uses were merged from the reading processes: a title edit
     # in talks.csv reads again the six pages that mention the talk (and the catalog), only
     talks = src / "data" / "talks.csv"
-    with talks.open(encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
+    rows = read_rows(talks)
     for row in rows:
         if row["id"] == "deview-2019-k8s-multi-tenancy":
             row["title"] = "병렬로 읽은 뒤 바꾼 제목"
-    with talks.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    write_rows(talks, rows)
     doctrees = parallel / ".doctrees"
     before = {p: p.stat().st_mtime_ns for p in doctrees.rglob("*.doctree")}
     sphinx_build(src, parallel, "2")

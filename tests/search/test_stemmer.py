@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -121,8 +122,23 @@ def _tiny_project(src: Path) -> None:
     (src / "b.rst").write_text("카프카\n======\n\n카프카 컨슈머를 늘렸다.\n", encoding="utf-8")
 
 
-def _build(src: Path, out: Path) -> tuple[list[str], dict]:
+def sphinx_app(src: Path, out: Path, **options: Any) -> Any:
+    """A quiet Sphinx HTML build of *src* (a conf.py project) into *out*."""
     from sphinx.application import Sphinx
+
+    return Sphinx(
+        str(src),
+        str(src),
+        str(out),
+        str(out / ".doctrees"),
+        "html",
+        status=None,
+        warning=None,
+        **options,
+    )
+
+
+def _build(src: Path, out: Path) -> tuple[list[str], dict]:
     from sphinx.search import IndexBuilder
 
     fed: list[str] = []
@@ -134,17 +150,7 @@ def _build(src: Path, out: Path) -> tuple[list[str], dict]:
 
     IndexBuilder.feed = spy  # type: ignore[method-assign]
     try:
-        app = Sphinx(
-            str(src),
-            str(src),
-            str(out),
-            str(out / ".doctrees"),
-            "html",
-            status=None,
-            warning=None,
-            freshenv=False,
-        )
-        app.build()
+        sphinx_app(src, out).build()
     finally:
         IndexBuilder.feed = original  # type: ignore[method-assign]
     raw = (out / "searchindex.js").read_text(encoding="utf-8")

@@ -172,6 +172,15 @@ def test_prune_keeps_the_indexed_words(tmp_path: Path) -> None:
     assert set(memo.words) == {"컨슈머를", "그"} and memo.dropped == 1 and memo.dirty
 
 
+def word_path_indexed(tmp_path: Path, text: str) -> set[str]:
+    """What the index gets for *text* through a word memo (as in an HTML build)."""
+    WordMemo.current = WordMemo(tmp_path / MEMO_FILENAME)
+    try:
+        return test_stemmer.indexed(SearchKorean({}), text)
+    finally:
+        WordMemo.current = None
+
+
 def _cases(test):  # type: ignore[no-untyped-def]
     return next(m for m in test.pytestmark if m.name == "parametrize").args[1]
 
@@ -179,31 +188,18 @@ def _cases(test):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(("text", "expected"), _cases(test_stemmer.test_index_forms))
 def test_word_path_index_forms(tmp_path: Path, text: str, expected: set[str]) -> None:
     """The memo's word-by-word analysis gives the forms the sentence path is tested for."""
-    lang = SearchKorean({})
-    WordMemo.current = WordMemo(tmp_path / MEMO_FILENAME)
-    try:
-        got = test_stemmer.indexed(lang, text)
-    finally:
-        WordMemo.current = None
+    got = word_path_indexed(tmp_path, text)
     assert expected <= got, f"{text!r}: missing {expected - got} in {sorted(got)}"
 
 
 @pytest.mark.parametrize(("text", "unwanted"), _cases(test_stemmer.test_index_leaves_out))
 def test_word_path_leaves_out(tmp_path: Path, text: str, unwanted: set[str]) -> None:
-    lang = SearchKorean({})
-    WordMemo.current = WordMemo(tmp_path / MEMO_FILENAME)
-    try:
-        got = test_stemmer.indexed(lang, text)
-    finally:
-        WordMemo.current = None
-    assert not (unwanted & got)
+    assert not (unwanted & word_path_indexed(tmp_path, text))
 
 
 def test_parallel_build_feeds_the_memo_in_the_main_process(tmp_path: Path) -> None:
     """With -j 2 Sphinx writes pages in forked workers, but feeds the search index in the
     main process (write_doc_serialized): every page's words reach the one memo there."""
-    from sphinx.application import Sphinx
-
     src, out = tmp_path / "src", tmp_path / "out"
     src.mkdir()
     (src / "conf.py").write_text(
@@ -218,17 +214,7 @@ def test_parallel_build_feeds_the_memo_in_the_main_process(tmp_path: Path) -> No
         (src / f"p{i}.rst").write_text(
             f"제목 {i}\n=======\n\n{noun}에서 시작했다.\n", encoding="utf-8"
         )
-    app = Sphinx(
-        str(src),
-        str(src),
-        str(out),
-        str(out / ".doctrees"),
-        "html",
-        status=None,
-        warning=None,
-        freshenv=True,
-        parallel=2,
-    )
+    app = test_stemmer.sphinx_app(src, out, freshenv=True, parallel=2)
     app.build()
     assert app.statuscode == 0
     assert app.builder.parallel_ok  # pages were written by a forked worker
