@@ -276,7 +276,7 @@ def skeleton_for(app: Sphinx, original: Any, state: dict, key: tuple) -> Skeleto
     except (OSError, ValueError, EOFError, pickle.UnpicklingError, AttributeError, TypeError):
         stored = {}
     if skeleton is None:
-        show_nav_level, kwargs = key[0], dict(key[2])
+        show_nav_level, kwargs = key[0], dict(key[1])
         skeleton = build_skeleton(app, original, show_nav_level, kwargs)
         keep = {sig: skeleton}
         keep.update({s: k for s, k in stored.items() if s != sig and len(keep) < 4})
@@ -287,10 +287,6 @@ def skeleton_for(app: Sphinx, original: Any, state: dict, key: tuple) -> Skeleto
             pass  # only a cache: the next build renders the navigation again
     state[key] = skeleton
     return skeleton
-
-
-def _hashable(kwargs: dict[str, Any]) -> tuple:
-    return tuple(sorted((k, repr(v)) for k, v in kwargs.items()))
 
 
 def _truthy(value: Any) -> bool:
@@ -329,7 +325,7 @@ def wrap(original: Any) -> Any:
                 or (prefix is None and not _is_sphinx_toctree(helper))
             ):
                 return theirs(kind, startdepth, show_nav_level, **kwargs)
-            key = (int(show_nav_level), _hashable(kwargs), tuple(kwargs.items()))
+            key = (int(show_nav_level), tuple(sorted(kwargs.items())))
             try:
                 if key in per_page:
                     return per_page[key]
