@@ -16,10 +16,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 import pandas as pd
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 INT_RE = re.compile(r"^[0-9]+$")
@@ -27,31 +29,62 @@ DATE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:/(\d{4}-\d{2}-\d{2}))?$")
 TABLES = ("conferences", "tags", "talks")  # load order: talks refer to the other two
 
 
-@dataclass(frozen=True)
-class Column:
-    """One CSV column as ``data/schema.yaml`` describes it."""
+ColumnType = Literal["id", "str", "int", "url", "urls", "date", "enum", "list", "ref"]
+
+
+class Column(BaseModel):
+    """One CSV column as the schema describes it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str
-    type: str
+    type: ColumnType
     required: bool = False
     unique: bool = False
     values: tuple[str, ...] = ()
+    labels: dict[str, str] = Field(default_factory=dict)  # enum value -> text shown
     ref: str | None = None
     help: str = ""
+    label: str = ""  # the field's name on cards and pages
+    show: tuple[Literal["card", "page", "catalog"], ...] = ()
+    display: str = "{value}"  # how a value reads, e.g. "Day {value}"
+    empty: str = ""  # what to show when the cell is empty (nothing when unset)
 
 
-@dataclass(frozen=True)
-class TableSchema:
-    """One CSV file: its columns and canonical row order."""
+class TableSchema(BaseModel):
+    """One CSV file: its columns, canonical row order and the columns pages are named by."""
 
-    key: str
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: str = ""
     file: str
     order_by: tuple[str, ...]
+    title: str = "id"  # column giving a row's page title
+    subtitle: str = ""  # column shown under the title
+    summary: str = ""  # column used as the page's description
     columns: tuple[Column, ...]
 
     @property
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+    @model_validator(mode="after")
+    def _columns_exist(self) -> TableSchema:
+        names = [c.name for c in self.columns]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"column {dup[0]!r} is declared twice")
+        for what in ("title", "subtitle", "summary"):
+            value = getattr(self, what)
+            if value and value not in names:
+                raise ValueError(f"{what}: {value!r} is not a column of this table")
+        for name in self.order_by:
+            if name not in names:
+                raise ValueError(f"order_by: {name!r} is not a column of this table")
+        return self
 
 
 @dataclass(frozen=True)
@@ -112,11 +145,42 @@ class Catalog:
     def talk_ids(self) -> list[str]:
         return list(self._talks)
 
+    def rows_by_id(self, table: str) -> dict[str, dict[str, str]]:
+        return {"talks": self._talks, "conferences": self._confs, "tags": self._tags}[table]
+
+    def rows(self, table: str) -> list[dict[str, str]]:
+        """Every row of a table, in canonical order."""
+        by_id = {"talks": self._talks, "conferences": self._confs, "tags": self._tags}[table]
+        return list(by_id.values())
+
+    def title(self, table: str, row: dict[str, str]) -> str:
+        """A row's display title: the column the schema names as ``title`` (else its id)."""
+        spec = self.schema.get(table)
+        column = spec.title if spec else "id"
+        return row.get(column) or row["id"]
+
+    def ref_column(self, table: str, target: str) -> Column | None:
+        """The first column of ``table`` that refers to rows of ``target``."""
+        spec = self.schema.get(table)
+        return next((c for c in spec.columns if c.ref == target), None) if spec else None
+
+    def refs(self, table: str, row: dict[str, str], target: str) -> list[str]:
+        """Ids of ``target`` rows that ``row`` refers to (one or a list)."""
+        col = self.ref_column(table, target)
+        if col is None:
+            return []
+        value = row.get(col.name, "") or ""
+        return split_list(value) if col.type == "list" else ([value] if value else [])
+
+    def conference_of(self, talk: dict[str, str]) -> dict[str, str] | None:
+        ids = self.refs("talks", talk, "conferences")
+        return self._confs.get(ids[0]) if ids else None
+
     def talks_of(self, conf_id: str) -> list[dict[str, str]]:
-        return [t for t in self._talks.values() if t["conference"] == conf_id]
+        return [t for t in self._talks.values() if conf_id in self.refs("talks", t, "conferences")]
 
     def talks_tagged(self, tag_id: str) -> list[dict[str, str]]:
-        return [t for t in self._talks.values() if tag_id in split_list(t["tags"])]
+        return [t for t in self._talks.values() if tag_id in self.refs("talks", t, "tags")]
 
     def closest_talks(self, talk_id: str, n: int = 3) -> list[str]:
         return difflib.get_close_matches(talk_id, self.talk_ids, n=n, cutoff=0.5)
@@ -127,27 +191,107 @@ def split_list(value: str) -> list[str]:
     return [v.strip() for v in value.split(";") if v.strip()]
 
 
+DEFAULT_SCHEMA = Path(__file__).parent / "data" / "schema.yaml"
+
+
+def schema_path(data_dir: Path) -> Path:
+    """The book's ``schema.yaml``, or the kit's default when the book has none."""
+    own = Path(data_dir) / "schema.yaml"
+    return own if own.is_file() else DEFAULT_SCHEMA
+
+
+def has_catalog(data_dir: Path) -> bool:
+    """A book has a catalog when its data folder holds a schema or a talks file."""
+    data_dir = Path(data_dir)
+    return (data_dir / "schema.yaml").is_file() or (data_dir / "talks.csv").is_file()
+
+
+_CACHE: dict[str, tuple[tuple, Catalog]] = {}
+
+
+def cached_catalog(data_dir: Path) -> Catalog | None:
+    """The validated catalog of ``data_dir`` (None when the book has none), loaded once per
+    state of its files: builds and forked parallel readers share it without keeping it on
+    the application. Raises :class:`CatalogError`."""
+    data_dir = Path(data_dir)
+    if not has_catalog(data_dir):
+        return None
+    stamp = tuple(
+        (f.name, f.stat().st_mtime_ns, f.stat().st_size)
+        for f in sorted(data_dir.iterdir())
+        if f.suffix in (".csv", ".yaml") and f.is_file()
+    )
+    hit = _CACHE.get(str(data_dir))
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    cat = load_catalog(data_dir)
+    _CACHE[str(data_dir)] = (stamp, cat)
+    return cat
+
+
 def load_schema(data_dir: Path) -> dict[str, TableSchema]:
-    """Read ``schema.yaml`` from ``data_dir``."""
-    raw = yaml.safe_load((Path(data_dir) / "schema.yaml").read_text(encoding="utf-8"))
-    schema = {}
-    for key, spec in raw.items():
-        if "file" not in spec:  # e.g. front_matter, read by talkbook.frontmatter
-            continue
-        cols = tuple(
-            Column(
-                name=c["name"],
-                type=c["type"],
-                required=bool(c.get("required", False)),
-                unique=bool(c.get("unique", False)),
-                values=tuple(c.get("values", ())),
-                ref=c.get("ref"),
-                help=c.get("help", ""),
-            )
-            for c in spec["columns"]
+    """Read ``schema.yaml`` from ``data_dir`` (or the kit's default schema)."""
+    path = schema_path(data_dir)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        mark = getattr(err, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 0
+        raise CatalogError(
+            [
+                Problem(
+                    display_path(path),
+                    line,
+                    "",
+                    f"cannot read the schema: {err}".split("\n")[0],
+                    "fix the YAML",
+                )
+            ]
+        ) from None
+    if not isinstance(raw, dict):
+        raise CatalogError(
+            [
+                Problem(
+                    display_path(path),
+                    1,
+                    "",
+                    "the schema must be a mapping of tables",
+                    "see the kit's default schema",
+                )
+            ]
         )
-        schema[key] = TableSchema(key, spec["file"], tuple(spec["order_by"]), cols)
+    schema = {}
+    shown = display_path(path)
+    for key, spec in raw.items():
+        if not isinstance(spec, dict) or "file" not in spec:
+            continue  # e.g. front_matter, read by talkbook.frontmatter
+        try:
+            schema[key] = TableSchema(key=key, **spec)
+        except (ValidationError, TypeError) as err:
+            raise CatalogError([schema_problem(shown, key, err)]) from None
+    missing = [t for t in TABLES if t not in schema]
+    if missing:
+        raise CatalogError(
+            [
+                Problem(
+                    shown,
+                    0,
+                    "",
+                    f"no table {missing[0]!r}",
+                    "declare it (see the kit's default schema)",
+                )
+            ]
+        )
     return schema
+
+
+def schema_problem(path: str, key: str, err: Exception) -> Problem:
+    """A readable line for the first problem pydantic found in one table's description."""
+    if isinstance(err, ValidationError):
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in (key, *first["loc"]))
+        return Problem(path, 0, where, first["msg"], "see the comments at the top of the schema")
+    return Problem(path, 0, key, str(err), "see the comments at the top of the schema")
 
 
 def display_path(path: Path) -> str:
@@ -188,6 +332,11 @@ def read_table(path: Path, table: TableSchema) -> tuple[pd.DataFrame, list[Probl
     except StopIteration:
         return empty, [
             Problem(shown, 1, "", "empty file", f"add the header {','.join(table.names)}")
+        ]
+    twice = sorted({c for c in header if header.count(c) > 1})
+    if twice:
+        return empty, [
+            Problem(shown, 1, twice[0], "column appears twice in the header", "keep one of them")
         ]
     problems = []
     missing = [c for c in table.names if c not in header]
@@ -351,11 +500,16 @@ def canonical_order(
     return df.loc[order]
 
 
-def conference_order(conferences: pd.DataFrame) -> dict[str, int]:
-    ordered = conferences.assign(
-        _y=pd.to_numeric(conferences["year"], errors="coerce")
-    ).sort_values(["_y", "id"])
-    return {cid: i for i, cid in enumerate(ordered["id"])}
+def conference_order(conferences: pd.DataFrame, table: TableSchema | None = None) -> dict[str, int]:
+    """Conference id -> its position in the conferences table's canonical order (talks that
+    sort by conference sort by this, e.g. by year)."""
+    if table is None:
+        table = load_schema(DEFAULT_SCHEMA.parent)["conferences"]
+    if conferences.empty:
+        return {}
+    keys = sort_key_frame(conferences, table, {})
+    order = keys.sort_values(list(table.order_by), kind="stable").index
+    return {cid: i for i, cid in enumerate(conferences.loc[order, "id"])}
 
 
 def check_order(
@@ -398,7 +552,7 @@ def collect(
         problems += validate_table(df, table, shown, known)
         frames[key] = df
         known[key] = set(df["id"].dropna())
-    conf_order = conference_order(frames["conferences"])
+    conf_order = conference_order(frames["conferences"], schema["conferences"])
     for key in TABLES:
         if not any(p.path == display_path(data_dir / schema[key].file) for p in problems):
             problems += check_order(

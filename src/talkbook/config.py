@@ -1,73 +1,119 @@
-"""The extension's configuration, declared once and registered with a ``talkbook_`` prefix."""
+"""A book's choices, declared once: one typed dataclass, registered as ``talkbook_<name>``.
+
+Every talkbook extension loads this module as an extension of its own
+(``app.setup_extension("talkbook.config")``), so the settings exist whichever extensions a
+book lists, and are validated once, at ``config-inited``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ConfigError
 
+from . import __version__
+
 PREFIX = "talkbook_"
 
 
-@dataclass
+@dataclass(frozen=True)
 class TalkbookConfig:
     """Settings read from ``_config.yml`` (``sphinx: config: talkbook_<name>: ...``)."""
 
     data_dir: str = field(
         default="data",
         metadata={
-            "help": "folder with the catalog CSVs and schema.yaml, relative to the book root"
+            "help": "folder with the catalog CSVs (and schema.yaml), relative to the book root; "
+            "a book without it has no catalog"
         },
     )
     notes_dir: str = field(
-        default="book/notes",
-        metadata={"help": "pages here must carry valid `talkbook:` front matter"},
+        default="",
+        metadata={"help": "pages under this folder must carry valid `talkbook:` front matter"},
     )
     talks_path: str = field(
-        default="talks", metadata={"help": "URL folder of the generated talk pages"}
+        default="talks", metadata={"help": "folder of the generated talk pages"}
     )
     conferences_path: str = field(
-        default="conferences", metadata={"help": "URL folder of the generated conference pages"}
+        default="conferences", metadata={"help": "folder of the generated conference pages"}
     )
-    tags_path: str = field(
-        default="tags", metadata={"help": "URL folder of the generated tag pages"}
+    tags_path: str = field(default="tags", metadata={"help": "folder of the generated tag pages"})
+    speakers_path: str = field(
+        default="speakers",
+        metadata={"help": "folder of the generated speaker pages (when talks name speakers)"},
     )
     catalog_page: str = field(
-        default="book/catalog",
-        metadata={"help": "docname of the page with the talk-catalog directive"},
-    )
-    repository_blob_url: str = field(
         default="",
-        metadata={"help": "base URL for 'source' links, e.g. https://github.com/o/r/blob/main"},
+        metadata={"help": "docname of the page with the talk-catalog directive (header link)"},
+    )
+    redirects_file: str = field(
+        default="",
+        metadata={"help": "CSV of renamed pages (from,to); default <data_dir>/redirects.csv"},
+    )
+    header_kinds: tuple[str, ...] = field(
+        default=(),
+        metadata={"help": "front-matter kinds whose pages get a menu in the header, e.g. thread"},
+    )
+    note_kinds: tuple[str, ...] = field(
+        default=("review", "memo", "essay"),
+        metadata={"help": "front-matter kinds that are notes (articles in feeds and sharing tags)"},
     )
 
-
-def register(app: Sphinx) -> None:
-    """Add every field as a Sphinx config value (rebuild 'env' when it changes)."""
-    for f in fields(TalkbookConfig):
-        app.add_config_value(PREFIX + f.name, f.default, "env", types=[type(f.default)])
+    @property
+    def generated_folders(self) -> dict[str, str]:
+        """Kind of generated page -> its folder."""
+        return {
+            "talk": self.talks_path,
+            "conference": self.conferences_path,
+            "tag": self.tags_path,
+            "speaker": self.speakers_path,
+        }
 
 
 def read(config: Config) -> TalkbookConfig:
-    return TalkbookConfig(
-        **{f.name: getattr(config, PREFIX + f.name) for f in fields(TalkbookConfig)}
-    )
+    """The settings as one typed object."""
+    values: dict[str, Any] = {}
+    for f in fields(TalkbookConfig):
+        value = getattr(config, PREFIX + f.name)
+        values[f.name] = tuple(value) if isinstance(f.default, tuple) else value
+    return TalkbookConfig(**values)
+
+
+def data_dir(app: Sphinx) -> Path:
+    return Path(app.confdir) / read(app.config).data_dir
 
 
 def validate(app: Sphinx, config: Config) -> None:
-    """Fail early, with the setting's name, when a path setting points nowhere."""
+    """Fail early, naming the setting, when a value cannot work."""
     cfg = read(config)
-    data = Path(app.confdir) / cfg.data_dir
-    if not (data / "schema.yaml").is_file():
-        raise ConfigError(
-            f"{PREFIX}data_dir: {data} has no schema.yaml (set it to the folder holding the catalog CSVs)"
-        )
-    for name in ("talks_path", "conferences_path", "tags_path"):
-        value = getattr(cfg, name)
-        if not value or "/" in value.strip("/") or value.startswith("."):
+    for f in fields(TalkbookConfig):
+        value = getattr(cfg, f.name)
+        if not isinstance(value, type(f.default)):
             raise ConfigError(
-                f"{PREFIX}{name}: {value!r} must be a single folder name, e.g. 'talks'"
+                f"{PREFIX}{f.name}: expected {type(f.default).__name__}, got {value!r} "
+                f"({f.metadata['help']})"
             )
+    seen: dict[str, str] = {}
+    for kind, folder in cfg.generated_folders.items():
+        if not folder or "/" in folder.strip("/") or folder.startswith((".", "_")):
+            raise ConfigError(
+                f"{PREFIX}{kind}s_path: {folder!r} must be a single folder name, e.g. '{kind}s'"
+            )
+        if folder in seen:
+            raise ConfigError(
+                f"{PREFIX}{kind}s_path and {PREFIX}{seen[folder]}s_path are both {folder!r} "
+                "(give each kind of generated page its own folder)"
+            )
+        seen[folder] = kind
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    for f in fields(TalkbookConfig):
+        kinds = (list, tuple) if isinstance(f.default, tuple) else (type(f.default),)
+        app.add_config_value(PREFIX + f.name, f.default, "env", types=kinds)
+    app.connect("config-inited", validate, priority=100)
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import ast
 import csv
-import gettext
 import html
 import importlib
 import importlib.util
 import queue
 import re
+import string
 import sys
 import types
 from pathlib import Path
@@ -41,12 +41,14 @@ from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
-from sphinx.locale import translators
 from sphinx.util import logging
 from sphinx.util.osutil import relative_uri
 
 from . import __version__
 from . import config as tb_config
+from .files import write_atomic
+from .generate import is_generated
+from .i18n import _
 
 logger = logging.getLogger(__name__)
 
@@ -58,81 +60,16 @@ EXTENSIONS = (
     "sphinx_reredirects",
     "sphinx_last_updated_by_git",
 )
-NOTE_KINDS = {"review", "memo", "essay"}
 OG_LOCALES = {"ko": "ko_KR", "en": "en_US", "ja": "ja_JP"}
 
-# Korean labels for the book theme's repository buttons (its catalogue lacks them)
+# Labels for the book theme's repository buttons (its catalogues lack most of them)
 BUTTON_LABELS = {
-    "source-repository-button": ("저장소", "GitHub 저장소"),
-    "source-file-button": ("원본 보기", "이 페이지의 원본 파일 보기"),
-    "source-edit-button": ("이 페이지 고치기", "GitHub에서 이 페이지 고치기"),
-    "source-issues-button": ("이슈 열기", "이 페이지에 대해 이슈 열기"),
-    "source-buttons": ("", "저장소와 원본"),
+    "source-repository-button": ("Repository", "Source repository"),
+    "source-file-button": ("Show source", "Show this page's source file"),
+    "source-edit-button": ("Suggest edit", "Edit this page on GitHub"),
+    "source-issues-button": ("Open issue", "Open an issue about this page"),
+    "source-buttons": ("", "Repository and source"),
 }
-
-# Korean for theme strings the themes' own Korean catalogues lack (used only when missing)
-KOREAN_FALLBACK = {
-    "Skip to main content": "본문으로 건너뛰기",
-    "Back to top": "맨 위로",
-    "Site navigation": "사이트 메뉴",
-    "Main": "목차",
-    "Color mode": "색상 모드",
-    "Light": "밝게",
-    "Dark": "어둡게",
-    "System Settings": "시스템 설정",
-    "previous page": "이전 페이지",
-    "next page": "다음 페이지",
-    "On this page": "이 페이지의 내용",
-    "Page": "페이지",
-    "Version warning": "버전 경고",
-    "Breadcrumb": "현재 위치",
-    "Home": "홈",
-    "Link to this heading": "이 제목으로 바로 가는 링크",
-    "Toggle primary sidebar": "목차 열고 닫기",
-    "Toggle secondary sidebar": "이 페이지의 내용 열고 닫기",
-    "Launch interactive content": "실행 환경에서 열기",
-    "Launch on": "실행:",
-    "Binder logo": "Binder 로고",
-    "Colab logo": "Colab 로고",
-    "Source repository": "GitHub 저장소",
-    "Repository": "저장소",
-    "Source repositories": "저장소와 원본",
-    "Suggest edit": "이 페이지 고치기",
-    "Open issue": "이슈 열기",
-    "Open an issue": "이 페이지에 대해 이슈 열기",
-    "Show source": "원본 보기",
-    "Fullscreen mode": "전체 화면",
-    "Download this page": "이 페이지 내려받기",
-    "Download source file": "원본 파일 내려받기",
-    "Print to PDF": "PDF로 인쇄",
-}
-
-
-class _Fallback(gettext.NullTranslations):
-    def __init__(self, table: dict[str, str]) -> None:
-        super().__init__()
-        self.table = table
-
-    def gettext(self, message: str) -> str:
-        return self.table.get(message, message)
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return self.gettext(singular if n == 1 else plural)
-
-
-def add_korean_fallback(app: Sphinx) -> None:
-    """Chain our table behind the Sphinx and book-theme catalogues (builder-inited)."""
-    if (app.config.language or "").split("_")[0] != "ko":
-        return
-    for key in [k for k in translators if k[1] in ("sphinx", "booktheme")]:
-        translator = translators[key]
-        if getattr(translator, "_talkbook_ko", False):
-            continue
-        if type(translator) is gettext.NullTranslations:
-            translators[key] = translator = _Fallback(KOREAN_FALLBACK)
-        else:
-            translator.add_fallback(_Fallback(KOREAN_FALLBACK))
-        translator._talkbook_ko = True  # type: ignore[attr-defined]
 
 
 # --------------------------------------------------------------------------- config
@@ -153,6 +90,20 @@ def site_url(config: Config) -> str:
     return base if not base or base.endswith("/") else base + "/"
 
 
+def redirect_template(app: Sphinx, config: Config) -> Path:
+    """sphinx-reredirects' page template in the book's language (it fills ``${to_uri}``)."""
+    text = string.Template((TEMPLATES / "redirect.html").read_text(encoding="utf-8")).substitute(
+        lang=html.escape((config.language or "en").split("_")[0]),
+        title=html.escape(_("Page moved")),
+        moved=html.escape(_("This page has moved to a new address")),
+    )
+    path = Path(app.doctreedir) / "talkbook-redirect.html"
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, text.encode("utf-8"))
+    return path
+
+
 def on_config_inited(app: Sphinx, config: Config) -> None:
     """Defaults for the extensions we load, derived from the book's single settings."""
     base = site_url(config)
@@ -169,37 +120,39 @@ def on_config_inited(app: Sphinx, config: Config) -> None:
     set_default(config, "sitemap_show_lastmod", True)
     # 404: absolute links under the site's path, Korean text
     set_default(config, "notfound_urls_prefix", (urlparse(base).path or "/") if base else "/")
+    missing = html.escape(_("Page not found"))
+    links = f'<li><a href="__HOME__">{html.escape(_("Home page"))}</a></li>'
+    if tb_config.read(config).catalog_page:
+        links += f'<li><a href="__CATALOG__">{html.escape(_("Talk catalog"))}</a></li>'
     set_default(
         config,
         "notfound_context",
         {
-            "title": "페이지를 찾을 수 없습니다",
-            "body": "<h1>페이지를 찾을 수 없습니다</h1>"
-            "<p>주소가 바뀌었거나 잘못 입력된 것 같습니다. 위의 메뉴나 검색으로 찾아보세요.</p>"
-            '<ul><li><a href="__HOME__">첫 페이지로</a></li>'
-            '<li><a href="__CATALOG__">발표 카탈로그</a></li></ul>',
+            "title": _("Page not found"),
+            "body": f"<h1>{missing}</h1><p>"
+            + html.escape(
+                _("The address may have changed or been mistyped. Try the menu or the search.")
+            )
+            + f"</p><ul>{links}</ul>",
         },
     )
-    # Last updated from git: Korean time, the note's own commits only (not the catalog CSVs
-    # every note depends on); no .git, no git or a shallow clone must not fail a strict build
-    set_default(config, "git_last_updated_timezone", "Asia/Seoul")
+    # Last updated from git: the page's own commits only (not the catalog CSVs every page
+    # depends on); no .git, no git or a shallow clone must not fail a strict build
     set_default(config, "git_untracked_show_sourcelink", True)
     data_dir = tb_config.read(config).data_dir.strip("/")
     if not provided(config, "git_exclude_patterns"):
         config.git_exclude_patterns = [f"{data_dir}/**", f"{data_dir}/*"]
     if "git" not in config.suppress_warnings:
         config.suppress_warnings = [*config.suppress_warnings, "git"]
-    # Redirect pages: our Korean template
-    set_default(config, "redirect_html_template_file", str(TEMPLATES / "redirect.html"))
+    # Redirect pages: our template
+    if not provided(config, "redirect_html_template_file"):
+        config.redirect_html_template_file = str(redirect_template(app, config))
     # Theme: header navigation, breadcrumbs, page-source line in the article footer
     if str(TEMPLATES) not in config.templates_path:
         config.templates_path = [str(TEMPLATES), *config.templates_path]
     opts = config.html_theme_options
-    if opts.get("search_bar_text") in (
-        None,
-        "Search this book...",
-    ):  # Jupyter Book's English default
-        opts["search_bar_text"] = "이 책에서 검색…"
+    if opts.get("search_bar_text") in (None, "Search this book..."):  # Jupyter Book's default
+        opts["search_bar_text"] = _("Search this book…")
     opts.setdefault("navbar_center", ["talkbook-nav.html"])
     opts.setdefault(
         "article_header_start", ["toggle-primary-sidebar.html", "talkbook-breadcrumbs.html"]
@@ -220,19 +173,23 @@ def on_config_inited(app: Sphinx, config: Config) -> None:
 
 
 def toc_structure(app: Sphinx, env: BuildEnvironment) -> dict[str, Any]:
-    """Reading order of the documents and the part caption each one sits under."""
+    """Reading order of the documents, the part caption each one sits under, and each
+    document's parent in the toctree (generated pages hang below the catalog page)."""
     order: list[str] = []
     part: dict[str, str] = {}
+    parent: dict[str, str] = {}
     root = app.config.root_doc
 
-    def walk(doc: str, caption: str) -> None:
+    def walk(doc: str, caption: str, up: str) -> None:
         if doc in order or doc not in env.all_docs:
             return
         order.append(doc)
+        if up != root:
+            parent[doc] = up
         if caption:
             part[doc] = caption
         for child in env.toctree_includes.get(doc, []):
-            walk(child, caption)
+            walk(child, caption, doc)
 
     order.append(root)
     try:
@@ -243,18 +200,19 @@ def toc_structure(app: Sphinx, env: BuildEnvironment) -> dict[str, Any]:
         for toctree in tree.findall(addnodes.toctree):
             for _title, ref in toctree["entries"]:
                 if ref in env.all_docs:
-                    walk(ref, toctree.get("caption") or "")
-    return {"order": order, "part": part}
+                    walk(ref, toctree.get("caption") or "", root)
+    return {"order": order, "part": part, "parent": parent}
 
 
 def on_env_updated(app: Sphinx, env: BuildEnvironment) -> None:
-    app.talkbook_site = toc_structure(app, env)  # type: ignore[attr-defined]
+    env.talkbook_site = toc_structure(app, env)  # type: ignore[attr-defined]
 
 
 def site(app: Sphinx) -> dict[str, Any]:
-    if not hasattr(app, "talkbook_site"):
-        app.talkbook_site = toc_structure(app, app.env)  # type: ignore[attr-defined]
-    return app.talkbook_site  # type: ignore[attr-defined]
+    env = app.env
+    if getattr(env, "talkbook_site", None) is None:
+        env.talkbook_site = toc_structure(app, env)  # type: ignore[attr-defined]
+    return env.talkbook_site  # type: ignore[attr-defined]
 
 
 def once(app: Sphinx, key: str, compute: Any) -> Any:
@@ -277,16 +235,17 @@ def doc_title(env: BuildEnvironment, docname: str) -> str:
     return title.astext() if title is not None else docname
 
 
-def generated_kind(app: Sphinx, pagename: str) -> tuple[str, str] | None:
-    """('talk'|'conference'|'tag'|'tags', id) for a page written by talkbook.ext."""
-    cfg = tb_config.read(app.config)
-    folder, _, ident = pagename.partition("/")
-    if not ident or "/" in ident:
+def pages_info(env: BuildEnvironment) -> dict[str, dict[str, Any]]:
+    """Front matter of every page, when talkbook.ext is loaded (empty otherwise)."""
+    if "talk" not in env.domains:
+        return {}
+    return env.get_domain("talk").data.get("pages", {})
+
+
+def catalog_of(env: BuildEnvironment) -> Any:
+    if "talk" not in env.domains:
         return None
-    if folder == cfg.tags_path and ident == "index":
-        return ("tags", "")
-    kinds = {cfg.talks_path: "talk", cfg.conferences_path: "conference", cfg.tags_path: "tag"}
-    return (kinds[folder], ident) if folder in kinds else None
+    return env.get_domain("talk").catalog  # type: ignore[attr-defined]
 
 
 # --------------------------------------------------------------------------- page context
@@ -301,48 +260,77 @@ def link(app: Sphinx, here: str, target: str, title: str) -> dict[str, str]:
 
 
 def navigation(app: Sphinx, pagename: str) -> dict[str, Any]:
-    """Header navigation: catalog, conferences, tags, topic threads, glossary."""
+    """Header navigation: catalog, conferences, tags, menus of chosen page kinds, glossary."""
     env = app.env
     cfg = tb_config.read(app.config)
-    cat = getattr(app, "talkbook_catalog", None)
+    cat = catalog_of(env)
     items: list[dict[str, Any]] = []
-    if cfg.catalog_page in env.all_docs:
+    if cfg.catalog_page and cfg.catalog_page in env.all_docs:
         items.append(
             {
-                **link(app, pagename, cfg.catalog_page, "발표 카탈로그"),
+                **link(app, pagename, cfg.catalog_page, _("Talk catalog")),
                 "current": pagename == cfg.catalog_page,
             }
         )
-    if cat is not None:
-        conferences = once(app, "conferences", lambda: cat.conferences.to_dict("records"))
-        confs = [
-            link(app, pagename, f"{cfg.conferences_path}/{c['id']}", c["name"]) for c in conferences
-        ]
-        here = [pagename == f"{cfg.conferences_path}/{c['id']}" for c in conferences]
-        for c, cur in zip(confs, here, strict=True):
-            c["current"] = cur
-        items.append(
-            {"title": "행사", "id": "conferences", "children": confs, "current": any(here)}
-        )
+    if cat is not None and len(cat.conferences):
+        conferences = once(app, "conferences", lambda: cat.rows("conferences"))
+        confs = []
+        for c in conferences:
+            target = f"{cfg.conferences_path}/{c['id']}"
+            if target in env.all_docs:
+                confs.append(
+                    {
+                        **link(app, pagename, target, cat.title("conferences", c)),
+                        "current": pagename == target,
+                    }
+                )
+        if confs:
+            items.append(
+                {
+                    "title": _("Conferences"),
+                    "id": "conferences",
+                    "children": confs,
+                    "current": any(c["current"] for c in confs),
+                }
+            )
+    tags_index = f"{cfg.tags_path}/index"
+    if cat is not None and len(cat.tags) and tags_index in env.all_docs:
         items.append(
             {
-                **link(app, pagename, f"{cfg.tags_path}/index", "태그"),
+                **link(app, pagename, tags_index, _("Tags")),
                 "current": pagename.startswith(cfg.tags_path + "/"),
             }
         )
-    pages = env.get_domain("talk").data.get("pages", {})
-    threads = once(
-        app,
-        "threads",
-        lambda: [d for d in site(app)["order"] if pages.get(d, {}).get("kind") == "thread"],
-    )
-    if threads:
-        children = [
-            {**link(app, pagename, d, doc_title(env, d)), "current": d == pagename} for d in threads
-        ]
-        items.append(
-            {"title": "주제", "id": "threads", "children": children, "current": pagename in threads}
+    pages = pages_info(env)
+    for kind in cfg.header_kinds:
+        docs = once(
+            app,
+            f"kind:{kind}",
+            lambda kind=kind: [
+                d for d in site(app)["order"] if pages.get(d, {}).get("kind") == kind
+            ],
         )
+        if docs:
+            label = next(
+                (
+                    p.get("kind_label")
+                    for d, p in pages.items()
+                    if p.get("kind") == kind and p.get("kind_label")
+                ),
+                kind,
+            )
+            children = [
+                {**link(app, pagename, d, doc_title(env, d)), "current": d == pagename}
+                for d in docs
+            ]
+            items.append(
+                {
+                    "title": label,
+                    "id": f"kind-{kind}",
+                    "children": children,
+                    "current": pagename in docs,
+                }
+            )
     gloss = once(app, "glossary", lambda: glossary_doc(env))
     if gloss:
         items.append(
@@ -352,102 +340,26 @@ def navigation(app: Sphinx, pagename: str) -> dict[str, Any]:
 
 
 def breadcrumbs(app: Sphinx, pagename: str, context: dict[str, Any]) -> list[dict[str, str]]:
-    """Home › part (or catalog/conference) › this page; the last crumb has no link."""
+    """Home › part › ancestors in the toctree › this page; the last crumb has no link."""
     env = app.env
-    cfg = tb_config.read(app.config)
     root = app.config.root_doc
-    if pagename == root:
+    if pagename == root or pagename not in env.all_docs:
         return []
-    crumbs = [link(app, pagename, root, "홈")]
-    gen = generated_kind(app, pagename)
-    cat = getattr(app, "talkbook_catalog", None)
-    if gen and cat is not None:
-        kind, ident = gen
-        if kind in ("talk", "conference"):
-            crumbs.append(link(app, pagename, cfg.catalog_page, "발표 카탈로그"))
-        if kind == "talk" and cat.has_talk(ident):
-            conf = cat.conference(cat.talk(ident)["conference"])
-            crumbs.append(link(app, pagename, f"{cfg.conferences_path}/{conf['id']}", conf["name"]))
-        if kind == "tag":
-            crumbs.append(link(app, pagename, f"{cfg.tags_path}/index", "태그"))
-    elif pagename in env.all_docs:
-        caption = site(app)["part"].get(pagename)
-        if caption:
-            crumbs.append({"uri": "", "title": caption})
+    crumbs = [link(app, pagename, root, _("Home"))]
+    structure = site(app)
+    chain, doc = [], structure["parent"].get(pagename)
+    while doc and doc not in chain:
+        chain.append(doc)
+        doc = structure["parent"].get(doc)
+    chain.reverse()
+    top = chain[0] if chain else pagename
+    caption = structure["part"].get(top)
+    if caption:
+        crumbs.append({"uri": "", "title": caption})
+    crumbs += [link(app, pagename, d, doc_title(env, d)) for d in chain]
     title = re.sub(r"<[^>]+>", "", str(context.get("title", "")))
     crumbs.append({"uri": "", "title": html.unescape(title), "current": "1"})
     return crumbs
-
-
-def generated_neighbours(
-    app: Sphinx, pagename: str
-) -> tuple[dict[str, str] | None, dict[str, str] | None]:
-    """Previous/next talk (catalog order), conference or tag (label order)."""
-    gen = generated_kind(app, pagename)
-    cat = getattr(app, "talkbook_catalog", None)
-    if not gen or cat is None or gen[0] == "tags":
-        return None, None
-    cfg = tb_config.read(app.config)
-    kind, ident = gen
-    if kind == "talk":
-        seq = once(
-            app,
-            "talk-seq",
-            lambda: [
-                (f"{cfg.talks_path}/{t['id']}", t["title"]) for t in cat.talks.to_dict("records")
-            ],
-        )
-    elif kind == "conference":
-        seq = once(
-            app,
-            "conference-seq",
-            lambda: [
-                (f"{cfg.conferences_path}/{c['id']}", c["name"])
-                for c in cat.conferences.to_dict("records")
-            ],
-        )
-    else:
-        seq = once(
-            app,
-            "tag-seq",
-            lambda: [
-                (f"{cfg.tags_path}/{t['id']}", f"태그: {t['label']}")
-                for t in cat.tags.sort_values("label").to_dict("records")
-            ],
-        )
-    names = once(app, f"{kind}-names", lambda: {n: i for i, (n, _) in enumerate(seq)})
-    if pagename not in names:
-        return None, None
-    i = names[pagename]
-
-    def ref(j: int) -> dict[str, str] | None:
-        if 0 <= j < len(seq):
-            return {
-                "link": relative_uri(
-                    app.builder.get_target_uri(pagename), app.builder.get_target_uri(seq[j][0])
-                ),
-                "title": html.escape(seq[j][1]),
-            }
-        return None
-
-    return ref(i - 1), ref(i + 1)
-
-
-SECTION_RE = re.compile(r'<section[^>]*\bid="([^"]+)"[^>]*>\s*<h2>(.*?)</h2>', re.S)
-
-
-def generated_toc(context: dict[str, Any]) -> str:
-    """An "on this page" list for generated pages, from their <section id><h2> blocks."""
-    body = context.get("body", "")
-    entries = SECTION_RE.findall(body)
-    if not entries:
-        return ""
-    items = "".join(
-        f'<li><a class="reference internal" href="#{html.escape(i)}">{t}</a></li>'
-        for i, t in entries
-    )
-    title = html.escape(re.sub(r"<[^>]+>", "", str(context.get("title", ""))))
-    return f'<ul><li><a class="reference internal" href="#">{title}</a><ul>{items}</ul></li></ul>'
 
 
 def repository(app: Sphinx) -> dict[str, str] | None:
@@ -460,38 +372,54 @@ def repository(app: Sphinx) -> dict[str, str] | None:
     return {"url": url, "branch": branch, "prefix": prefix + "/" if prefix else ""}
 
 
+def source_file(app: Sphinx, pagename: str) -> tuple[str, bool] | None:
+    """The repository file a page comes from (a note, or the catalog file of a generated
+    page) and whether it is the data behind the page rather than the page itself."""
+    env = app.env
+    if pagename not in env.all_docs:
+        return None
+    path = Path(env.doc2path(pagename))
+    if not is_generated(path):
+        return str(env.doc2path(pagename, base=False)).replace("\\", "/"), False
+    cat = catalog_of(env)
+    cfg = tb_config.read(app.config)
+    folder = pagename.partition("/")[0]
+    table = {
+        cfg.talks_path: "talks",
+        cfg.conferences_path: "conferences",
+        cfg.tags_path: "tags",
+    }.get(folder)
+    if cat is None or table is None:
+        return None
+    return f"{cfg.data_dir.strip('/')}/{cat.schema[table].file}", True
+
+
 def source_links(app: Sphinx, pagename: str, context: dict[str, Any]) -> dict[str, str] | None:
     """View/edit/issue URLs for the file a page comes from (a note, or a catalog CSV)."""
     repo = repository(app)
-    if repo is None:
+    found = source_file(app, pagename)
+    if repo is None or found is None:
         return None
-    cfg = tb_config.read(app.config)
-    gen = generated_kind(app, pagename)
-    if pagename in app.env.all_docs:
-        path = str(app.env.doc2path(pagename, base=False)).replace("\\", "/")
-        what = "이 페이지의 원본"
-    elif gen:
-        table = {"talk": "talks", "conference": "conferences", "tag": "tags", "tags": "tags"}[
-            gen[0]
-        ]
-        path = f"{cfg.data_dir.strip('/')}/{table}.csv"
-        what = "이 페이지를 만드는 데이터"
-    else:
-        return None
+    path, is_data = found
     full = repo["prefix"] + path
     page_url = (
         urljoin(site_url(app.config), app.builder.get_target_uri(pagename))
         if site_url(app.config)
         else pagename
     )
-    title = f"페이지 문제: {re.sub(r'<[^>]+>', '', str(context.get('title', pagename)))}"
-    body = f"페이지: {page_url}\n원본: {full}\n\n무엇이 문제인지 적어 주세요."
+    page_title = re.sub(r"<[^>]+>", "", str(context.get("title", pagename)))
+    title = _("Problem on page: {title}").format(title=page_title)
+    body = _("Page: {url}\nSource: {path}\n\nPlease describe the problem.").format(
+        url=page_url, path=full
+    )
     return {
         "path": full,
-        "what": what,
+        "what": _("Data behind this page") if is_data else _("Source of this page"),
         "view": f"{repo['url']}/blob/{repo['branch']}/{quote(full)}",
         "edit": f"{repo['url']}/edit/{repo['branch']}/{quote(full)}",
         "issue": f"{repo['url']}/issues/new?title={quote(title)}&body={quote(body)}",
+        "edit_label": _("Edit"),
+        "issue_label": _("Open an issue"),
     }
 
 
@@ -499,16 +427,8 @@ def meta_tag(prop: str, content: str, attr: str = "property") -> str:
     return f'<meta {attr}="{prop}" content="{html.escape(content, quote=True)}" />'
 
 
-def description_of(app: Sphinx, pagename: str, context: dict[str, Any]) -> str:
-    if pagename in app.env.all_docs:
-        return str(
-            app.env.get_domain("talk")
-            .data.get("pages", {})
-            .get(pagename, {})
-            .get("description", "")
-            or ""
-        )
-    return str(context.get("talkbook_description", "") or "")
+def description_of(app: Sphinx, pagename: str) -> str:
+    return str(pages_info(app.env).get(pagename, {}).get("description", "") or "")
 
 
 def on_page_context_early(
@@ -518,53 +438,27 @@ def on_page_context_early(
     context: dict[str, Any],
     doctree: nodes.document | None,
 ) -> None:
-    """Runs before the theme and opengraph (priority 400): navigation, TOC, sharing tags."""
+    """Runs before the theme and opengraph (priority 400): navigation and sharing tags."""
     if app.builder.format != "html":
         return
     context["talkbook_nav"] = navigation(app, pagename)
     context["talkbook_breadcrumbs"] = breadcrumbs(app, pagename, context)
     context["talkbook_source"] = source_links(app, pagename, context)
-    gen = generated_kind(app, pagename)
-    if doctree is None and gen:
-        toc = generated_toc(context)
-        if toc:
-            context["toc"] = toc
-            context["display_toc"] = True
-        prev, nxt = generated_neighbours(app, pagename)
-        if prev:
-            context["prev"] = prev
-        if nxt:
-            context["next"] = nxt
-
-    # sharing metadata
+    context["talkbook_labels"] = {
+        "site_menu": _("Site navigation"),
+        "breadcrumbs": _("Breadcrumb"),
+    }
     tags: list[str] = []
-    desc = description_of(app, pagename, context)
-    base = site_url(app.config)
+    desc = description_of(app, pagename)
     lang = (app.config.language or "").split("_")[0]
+    meta = dict(context.get("meta") or {})
     if desc:
         tags.append(meta_tag("description", desc, "name"))
-        if doctree is not None:
-            meta = context.get("meta") or {}
-            meta = dict(meta)
-            meta.setdefault("og:description", desc)
-            context["meta"] = meta
-    if doctree is not None:
-        kind = app.env.get_domain("talk").data.get("pages", {}).get(pagename, {}).get("kind", "")
-        if kind in NOTE_KINDS:
-            meta = dict(context.get("meta") or {})
-            meta.setdefault("og:type", "article")
-            context["meta"] = meta
-    elif pagename != app.config.notfound_pagename:
-        # generated pages have no doctree, so opengraph skips them: write the same tags
-        title = html.unescape(re.sub(r"<[^>]+>", "", str(context.get("title", ""))))
-        tags.append(meta_tag("og:title", title))
-        tags.append(meta_tag("og:type", "website"))
-        if base:
-            tags.append(meta_tag("og:url", urljoin(base, app.builder.get_target_uri(pagename))))
-        if app.config.ogp_site_name:
-            tags.append(meta_tag("og:site_name", str(app.config.ogp_site_name)))
-        if desc:
-            tags.append(meta_tag("og:description", desc))
+        meta.setdefault("og:description", desc)
+    kind = pages_info(app.env).get(pagename, {}).get("kind", "")
+    if kind in tb_config.read(app.config).note_kinds:
+        meta.setdefault("og:type", "article")
+    context["meta"] = meta
     if pagename != app.config.notfound_pagename:
         if lang in OG_LOCALES:
             tags.append(meta_tag("og:locale", OG_LOCALES[lang]))
@@ -581,7 +475,8 @@ def on_page_context_late(
     context: dict[str, Any],
     doctree: nodes.document | None,
 ) -> None:
-    """Runs after the book theme made its header buttons (501): Korean labels, Korean issue text."""
+    """Runs after the book theme made its header buttons (501): translated labels, the issue
+    text, and for generated pages the catalog file instead of a source that is not in git."""
     source = context.get("talkbook_source")
 
     def fix(button: dict[str, Any]) -> None:
@@ -589,10 +484,14 @@ def on_page_context_late(
         if label in BUTTON_LABELS:
             text, tooltip = BUTTON_LABELS[label]
             if button.get("text"):
-                button["text"] = text
-            button["tooltip"] = tooltip
-        if label == "source-issues-button" and source:
+                button["text"] = _(text)
+            button["tooltip"] = _(tooltip)
+        if source and label == "source-issues-button":
             button["url"] = source["issue"]
+        if source and label == "source-edit-button":
+            button["url"] = source["edit"]
+        if source and label == "source-file-button":
+            button["url"] = source["view"]
         for child in button.get("buttons", []) or []:
             fix(child)
 
@@ -602,7 +501,7 @@ def on_page_context_late(
 
 def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """Every image gets alt text. Notebook plots without one (myst-nb leaves it empty, and
-    HTML would fall back to the file path) get "<section> — 실행 결과 그림"; an author's
+    HTML would fall back to the file path) get "<section> — output figure"; an author's
     image without alt text is reported, so a strict build asks for one."""
     for image in doctree.findall(nodes.image):
         if image.get("alt"):
@@ -621,10 +520,10 @@ def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> N
                 if section is not None and section.children
                 else doc_title(app.env, docname)
             )
-            image["alt"] = f"{title} — 실행 결과 그림"
+            image["alt"] = _("{section} — output figure").format(section=title)
         else:
             logger.warning(
-                "image without alt text: add one, e.g. ![무엇을 보여 주는지](path)",
+                "image without alt text: add one, e.g. ![what it shows](path)",
                 location=image,
                 type="talkbook",
                 subtype="alt-text",
@@ -635,10 +534,8 @@ def on_doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> N
 
 
 def redirects_file(app: Sphinx) -> Path:
-    name = (
-        app.config.talkbook_redirects_file
-        or f"{tb_config.read(app.config).data_dir.strip('/')}/redirects.csv"
-    )
+    cfg = tb_config.read(app.config)
+    name = cfg.redirects_file or f"{cfg.data_dir.strip('/')}/redirects.csv"
     return Path(app.confdir) / name
 
 
@@ -659,17 +556,22 @@ def read_redirects(path: Path) -> list[tuple[str, str, int]]:
     return rows
 
 
-def generated_pages(app: Sphinx) -> set[str]:
-    cat = getattr(app, "talkbook_catalog", None)
-    if cat is None:
-        return set()
-    cfg = tb_config.read(app.config)
-    return (
-        {f"{cfg.talks_path}/{t}" for t in cat.talk_ids}
-        | {f"{cfg.conferences_path}/{c}" for c in cat.conferences["id"]}
-        | {f"{cfg.tags_path}/{t}" for t in cat.tags["id"]}
-        | {f"{cfg.tags_path}/index"}
-    )
+# A redirect's source becomes "<source>.html" in the output folder: one relative path of
+# plain segments (no "..", no wildcard, nothing hidden or Sphinx's own like _static/).
+SAFE_SOURCE = re.compile(r"[^\W_][\w.-]*(?:/[^\W_][\w.-]*)*")
+RESERVED = {"genindex", "search", "py-modindex", "404", "objects"}
+
+
+def unsafe_source(src: str) -> str | None:
+    """Why a redirect source cannot be written, or None."""
+    if not SAFE_SOURCE.fullmatch(src) or ".." in src.split("/"):
+        return (
+            f"'{src}' is not a page path inside the book (use letters, digits, '-', '.' and '/'; "
+            "no '..', wildcards or folders starting with '_' or '.')"
+        )
+    if src in RESERVED:
+        return f"'{src}' is a page Sphinx writes itself (choose another name)"
+    return None
 
 
 def on_collect_pages(app: Sphinx) -> list[Any]:
@@ -680,7 +582,7 @@ def on_collect_pages(app: Sphinx) -> list[Any]:
     rows = read_redirects(path)
     if not rows:
         return []
-    live = set(app.env.found_docs) | generated_pages(app)
+    live = set(app.env.found_docs)
     table = {src: dst for src, dst, _ in rows}
     shown = path.relative_to(app.confdir) if path.is_relative_to(app.confdir) else path
     mapping = dict(app.config.redirects or {})
@@ -692,6 +594,10 @@ def on_collect_pages(app: Sphinx) -> list[Any]:
                 type="talkbook",
                 subtype="redirect",
             )
+            continue
+        problem = unsafe_source(src)
+        if problem:
+            logger.warning(f"{where}: {problem}", type="talkbook", subtype="redirect")
             continue
         final, seen = dst, {src}
         while final in table and final not in seen:  # follow renames of renames
@@ -727,16 +633,14 @@ class _LinkProbe(list):  # type: ignore[type-arg]
 
 
 def complete_sitemap(app: Sphinx, exception: Exception | None) -> None:
-    """Add the documents and generated pages this build did not write to the sitemap
-    (before sphinx-sitemap writes it, priority 400 < 500).
+    """Add the documents this build did not write to the sitemap (before sphinx-sitemap
+    writes it, priority 400 < 500).
 
     sphinx-sitemap lists the pages it sees at ``html-page-context``: an incremental build
-    that writes one page would write a sitemap of that page (generated talk, conference and
-    tag pages are skipped too when unchanged, see ``talkbook.pages.collect_pages``). When
-    nothing is written, it keeps the previous sitemap, and so do we.
+    that writes one page would write a sitemap of that page. When nothing is written, it
+    keeps the previous sitemap, and so do we. This uses sphinx-sitemap's queue and
+    ``add_html_link``; tests/kit/test_upstream_guards.py fails when that code changes.
     """
-    from .pages import generated_pagenames
-
     if exception is not None or app.builder.format != "html":
         return
     sitemap = app.extensions.get("sphinx_sitemap")
@@ -757,7 +661,7 @@ def complete_sitemap(app: Sphinx, exception: Exception | None) -> None:
     probe = _LinkProbe()
     app.sitemap_links = probe  # type: ignore[attr-defined]
     try:
-        for pagename in sorted(app.env.all_docs) + generated_pagenames(app):
+        for pagename in sorted(app.env.all_docs):
             sitemap.module.add_html_link(app, pagename, "page.html", {}, None)
     finally:
         app.sitemap_links = links  # type: ignore[attr-defined]
@@ -779,7 +683,8 @@ def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
     cfg = tb_config.read(app.config)
     text = page.read_text(encoding="utf-8")
     text = text.replace("__HOME__", prefix + app.builder.get_target_uri(app.config.root_doc))
-    text = text.replace("__CATALOG__", prefix + app.builder.get_target_uri(cfg.catalog_page))
+    if cfg.catalog_page:
+        text = text.replace("__CATALOG__", prefix + app.builder.get_target_uri(cfg.catalog_page))
 
     def absolute(m: re.Match[str]) -> str:
         attr, quote_char, url = m.group(1), m.group(2), m.group(3)
@@ -863,16 +768,15 @@ def setup_opengraph(app: Sphinx) -> None:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    app.setup_extension("talkbook.ext")  # its talkbook_* settings, catalog and static folder
+    app.setup_extension("talkbook.config")
+    app.setup_extension("talkbook.i18n")
     for ext in EXTENSIONS:
         if ext == "sphinxext.opengraph":
             setup_opengraph(app)
         else:
             app.setup_extension(ext)
-    app.add_config_value("talkbook_redirects_file", "", "env", types=[str])
     app.connect("config-inited", on_config_inited, priority=300)
     app.connect("env-updated", on_env_updated)
-    app.connect("builder-inited", add_korean_fallback)
     app.connect("doctree-resolved", on_doctree_resolved)
     app.connect("html-page-context", on_page_context_early, priority=400)
     app.connect("html-page-context", on_page_context_late, priority=600)

@@ -8,7 +8,7 @@
   function cellKey(row, index) {
     var text = row.cells[index] ? row.cells[index].textContent.trim() : "";
     var num = Number(text);
-    return text !== "" && !isNaN(num) ? num : text.toLocaleLowerCase("ko");
+    return text !== "" && !isNaN(num) ? num : text.toLocaleLowerCase();
   }
   function setupSort(table) {
     var heads = table.tHead ? table.tHead.rows[0].cells : [];
@@ -45,20 +45,24 @@
       var shown = 0;
       Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
         var cls = row.classList;
-        var ok = (!want.conf || cls.contains("tb-conf-" + want.conf)) &&
-          (!want.year || cls.contains("tb-year-" + want.year)) &&
-          (!want.tag || cls.contains("tb-tag-" + want.tag)) &&
-          (!want.text || row.textContent.toLocaleLowerCase("ko").indexOf(want.text.toLocaleLowerCase("ko")) >= 0);
+        var ok = Object.keys(want).every(function (key) {
+          var value = want[key];
+          if (!value) return true;
+          if (key === "text") {
+            return row.textContent.toLocaleLowerCase().indexOf(value.toLocaleLowerCase()) >= 0;
+          }
+          return cls.contains("tb-" + key + "-" + value);
+        });
         row.hidden = !ok;
         if (ok) shown += 1;
       });
-      if (count) count.textContent = shown + "개 발표";
+      if (count) count.textContent = (form.dataset.countFormat || "{n}").replace("{n}", shown);
     }
     controls.forEach(function (c) {
       c.addEventListener("input", apply);
       c.addEventListener("change", apply);
     });
-    // ?conf=deview-2019&tag=kubernetes preselects filters, so filtered views can be linked
+    // ?conference=<id>&tags=<id> preselects filters, so filtered views can be linked
     var params = new URLSearchParams(window.location.search);
     controls.forEach(function (c) {
       if (params.get(c.dataset.filter)) c.value = params.get(c.dataset.filter);

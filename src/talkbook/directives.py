@@ -1,0 +1,381 @@
+"""What authors write: the ``{talk}`` role, the ``talk-card`` and ``talk-catalog``
+directives, and the directives that generated pages are made of (``talkbook-*``)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx import addnodes
+from sphinx.transforms import SphinxTransform
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective, SphinxRole
+
+from . import config as tb_config
+from . import render
+from .catalog import Catalog
+from .domain import TalkDomain
+from .i18n import _
+
+logger = logging.getLogger(__name__)
+
+KINDS = {"talk": "talks", "conference": "conferences", "tag": "tags"}
+
+
+def domain_of(env: Any) -> TalkDomain:
+    return env.get_domain("talk")  # type: ignore[return-value]
+
+
+def talk_keys(cat: Catalog, talk_id: str) -> list[str]:
+    """The rows a talk's title and conference label come from."""
+    keys = [f"talk:{talk_id}"]
+    if cat.has_talk(talk_id):
+        keys += [f"conference:{c}" for c in cat.refs("talks", cat.talk(talk_id), "conferences")]
+    return keys
+
+
+def known_talk(env: Any, talk_id: str, location: Any) -> Catalog | None:
+    """The catalog when it has the id; otherwise warn at the page and line, with suggestions."""
+    domain = domain_of(env)
+    cat = domain.catalog
+    if cat is None:
+        logger.warning(
+            f"talk {talk_id!r}: this book has no talk catalog "
+            f"(add {tb_config.read(env.config).data_dir}/talks.csv, or remove the reference)",
+            location=location,
+            type="talkbook",
+            subtype="unknown-talk",
+        )
+        return None
+    domain.note_use(env.docname, *talk_keys(cat, talk_id))
+    if cat.has_talk(talk_id):
+        return cat
+    close = cat.closest_talks(talk_id)
+    talks_file = cat.schema["talks"].file
+    hint = f"did you mean {', '.join(close)}?" if close else f"ids are listed in {talks_file}"
+    logger.warning(
+        f"unknown talk id {talk_id!r} ({hint})",
+        location=location,
+        type="talkbook",
+        subtype="unknown-talk",
+    )
+    return None
+
+
+# --------------------------------------------------------------------------- in notes
+
+
+class TalkRole(SphinxRole):
+    """``{talk}`id``` or ``{talk}`text <id>``` — a link to the talk's page with its title."""
+
+    explicit = re.compile(r"^(?P<text>[^<>]+?)\s*<(?P<id>[^<>]+)>$")
+
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        m = self.explicit.match(self.text)
+        talk_id, text = (m["id"].strip(), m["text"]) if m else (self.text.strip(), None)
+        cat = known_talk(self.env, talk_id, self.get_location())
+        if cat is None:
+            return [nodes.literal(self.rawtext, self.text, classes=["talkbook-unknown"])], []
+        talk = cat.talk(talk_id)
+        node = render.row_ref("talk", talk_id, text or cat.title("talks", talk))
+        node["talkbook_mention"] = talk_id
+        subtitle = cat.schema["talks"].subtitle
+        if subtitle and talk.get(subtitle):
+            node["reftitle"] = talk[subtitle]
+        return [node], []
+
+
+class TitleRole(SphinxRole):
+    """``{talkbook-title}`kind:id``` — a catalog row's title (headings of generated pages)."""
+
+    def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
+        kind, _sep, ident = self.text.partition(":")
+        domain = domain_of(self.env)
+        cat = domain.catalog
+        table = KINDS.get(kind)
+        if cat is None or table is None or ident not in cat.rows_by_id(table):
+            return [nodes.Text(ident or self.text)], []
+        domain.note_use(self.env.docname, f"{kind}:{ident}")
+        return [nodes.Text(cat.title(table, cat.rows_by_id(table)[ident]))], []
+
+
+class TalkCardDirective(SphinxDirective):
+    """Mark the enclosing section as covering a talk and render its card."""
+
+    required_arguments = 1
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        talk_id = self.arguments[0].strip()
+        cat = known_talk(self.env, talk_id, self.get_location())
+        if cat is None:
+            return []
+        tags = cat.refs("talks", cat.talk(talk_id), "tags")
+        domain_of(self.env).note_use(self.env.docname, *(f"tag:{t}" for t in tags))
+        domain_of(self.env).note_view(self.env.docname, f"covers:{talk_id}")
+        card = render.talk_card(cat, talk_id, self.env.docname)
+        self.set_source_info(card)
+        return [card]
+
+
+class pending_toctree(nodes.General, nodes.Element):
+    """Placeholder for a hidden toctree, made real by :class:`HiddenToctrees`."""
+
+
+def hidden_toctree(docname: str, entries: list[str]) -> pending_toctree:
+    """Generated pages hang in the book's tree (breadcrumbs, previous/next, sidebar) under
+    the page that lists them, through a hidden toctree."""
+    return pending_toctree(docname=docname, entries=[e.lstrip("/") for e in entries])
+
+
+class HiddenToctrees(SphinxTransform):
+    """Turn placeholders into hidden toctrees, as the ``toctree`` directive makes them.
+
+    This runs after sphinx-external-toc's own transform (priority 100), which warns about
+    any toctree it finds, and before Sphinx collects toctrees at doctree-read."""
+
+    default_priority = 150
+
+    def apply(self, **kwargs: Any) -> None:
+        for node in list(self.document.findall(pending_toctree)):
+            tree = addnodes.toctree()
+            tree["parent"] = node["docname"]
+            tree["entries"] = [(None, e) for e in node["entries"]]
+            tree["includefiles"] = list(node["entries"])
+            tree["maxdepth"] = -1
+            tree["caption"] = None
+            tree["glob"] = False
+            tree["hidden"] = True
+            tree["includehidden"] = False
+            tree["numbered"] = 0
+            tree["titlesonly"] = False
+            tree["rawentries"] = []
+            node.replace_self(nodes.compound("", tree, classes=["toctree-wrapper"]))
+
+
+class TalkCatalogDirective(SphinxDirective):
+    """Every talk in a filterable, sortable table; conference and tag pages hang below it."""
+
+    has_content = False
+    option_spec = {"class": directives.class_option}
+
+    def run(self) -> list[nodes.Node]:
+        domain = domain_of(self.env)
+        cat = domain.catalog
+        if cat is None:
+            logger.warning(
+                "talk-catalog: this book has no talk catalog (add data/talks.csv)",
+                location=self.get_location(),
+                type="talkbook",
+                subtype="no-catalog",
+            )
+            return []
+        domain.note_use(self.env.docname, "*")  # every row, in catalog order
+        domain.note_view(self.env.docname, "*")
+        cfg = tb_config.read(self.config)
+        nav = nodes.paragraph(classes=["talkbook-catalog-nav"])
+        nav += nodes.strong(text=_("By conference") + ": ")
+        for i, conf in enumerate(cat.rows("conferences")):
+            if i:
+                nav += nodes.Text(" · ")
+            nav += render.row_ref("conference", conf["id"], cat.title("conferences", conf))
+        nav += nodes.Text(" — ")
+        nav += render.row_ref("tags", "index", _("All {n} tags").format(n=len(cat.tags)))
+        children = [f"{cfg.conferences_path}/{c}" for c in cat.rows_by_id("conferences")]
+        children.append(f"{cfg.tags_path}/index")
+        return [
+            nav,
+            render.catalog_filters(cat),
+            render.catalog_table(cat),
+            hidden_toctree(self.env.docname, ["/" + c for c in children]),
+        ]
+
+
+# --------------------------------------------------------------------------- generated pages
+
+
+class RowDirective(SphinxDirective):
+    """Base: the argument is ``kind:id`` of a catalog row."""
+
+    required_arguments = 1
+
+    def row(self) -> tuple[Catalog, str, str] | None:
+        kind, _sep, ident = self.arguments[0].partition(":")
+        cat = domain_of(self.env).catalog
+        table = KINDS.get(kind)
+        if cat is None or table is None or ident not in cat.rows_by_id(table):
+            logger.warning(
+                f"{self.name}: no catalog row {self.arguments[0]!r}",
+                location=self.get_location(),
+                type="talkbook",
+                subtype="generated",
+            )
+            return None
+        return cat, table, ident
+
+
+class FieldsDirective(RowDirective):
+    """``talkbook-fields kind:id`` — subtitle, summary and the fields shown on pages."""
+
+    def run(self) -> list[nodes.Node]:
+        found = self.row()
+        if found is None:
+            return []
+        cat, table, ident = found
+        domain = domain_of(self.env)
+        row = cat.rows_by_id(table)[ident]
+        keys = [f"{KINDS_REV[table]}:{ident}"]
+        for col in cat.schema[table].columns:
+            if col.ref in KINDS_REV:
+                keys += [f"{KINDS_REV[col.ref]}:{v}" for v in cat.refs(table, row, col.ref)]
+        domain.note_use(self.env.docname, *keys)
+        return render.row_page(cat, table, ident)
+
+
+KINDS_REV = {v: k for k, v in KINDS.items()}
+
+
+class TalksDirective(RowDirective):
+    """``talkbook-talks kind:id`` — the talks of a conference or tag, or related to a talk."""
+
+    option_spec = {"toctree": directives.flag}
+
+    def run(self) -> list[nodes.Node]:
+        found = self.row()
+        if found is None:
+            return []
+        cat, table, ident = found
+        domain = domain_of(self.env)
+        if table == "talks":
+            talks = render.related_talks(cat, ident)
+            domain.note_use(self.env.docname, "order:talk", f"talk:{ident}")
+        else:
+            talks = cat.talks_of(ident) if table == "conferences" else cat.talks_tagged(ident)
+            domain.note_use(self.env.docname, "order:talk")
+        domain.note_use(self.env.docname, *(f"talk:{t['id']}" for t in talks))
+        domain.note_view(self.env.docname, *(f"covers:{t['id']}" for t in talks))
+        if not talks:
+            return [nodes.paragraph(text=_("No talks yet."))]
+        out: list[nodes.Node] = [render.talk_list(cat, talks)]
+        if "toctree" in self.options:
+            folder = tb_config.read(self.config).talks_path
+            out.append(hidden_toctree(self.env.docname, [f"/{folder}/{t['id']}" for t in talks]))
+        return out
+
+
+class BacklinksDirective(RowDirective):
+    """``talkbook-backlinks talk:id`` — sections covering and pages mentioning the talk."""
+
+    def run(self) -> list[nodes.Node]:
+        found = self.row()
+        if found is None:
+            return []
+        _cat, _table, ident = found
+        domain_of(self.env).note_view(self.env.docname, f"covers:{ident}")
+        return [render.backlinks_list(talk_id=ident)]
+
+
+class PagesDirective(RowDirective):
+    """``talkbook-pages conference:id`` / ``tag:id`` — pages whose front matter names it."""
+
+    def run(self) -> list[nodes.Node]:
+        found = self.row()
+        if found is None:
+            return []
+        _cat, table, ident = found
+        field = {"conferences": "conference", "tags": "tags"}.get(table, "")
+        domain_of(self.env).note_view(self.env.docname, f"{field}:{ident}")
+        return [render.pages_list(field=field, value=ident)]
+
+
+class TagIndexDirective(SphinxDirective):
+    """``talkbook-tag-index`` — every tag with its number of talks; tag pages hang below."""
+
+    def run(self) -> list[nodes.Node]:
+        domain = domain_of(self.env)
+        cat = domain.catalog
+        if cat is None:
+            return []
+        domain.note_use(self.env.docname, "*")
+        items = nodes.bullet_list(classes=["talkbook-tag-list"])
+        tags = sorted(cat.rows("tags"), key=lambda t: cat.title("tags", t))
+        for tag in tags:
+            para = nodes.paragraph()
+            para += render.row_ref("tag", tag["id"], cat.title("tags", tag), ("talkbook-tag",))
+            para += nodes.Text(f" ({len(cat.talks_tagged(tag['id']))})")
+            items += nodes.list_item("", para)
+        folder = tb_config.read(self.config).tags_path
+        return [items, hidden_toctree(self.env.docname, [f"/{folder}/{t['id']}" for t in tags])]
+
+
+# --------------------------------------------------------------------------- placeholders
+
+
+class ResolvePlaceholders(SphinxPostTransform):
+    """Fill backlinks and counts once every document has been read (before references are
+    resolved, so the links they hold are resolved like any other)."""
+
+    default_priority = 5
+
+    def run(self, **kwargs: Any) -> None:
+        domain = domain_of(self.env)
+        here = self.env.docname
+        for node in list(self.document.findall(render.talk_backrefs)):
+            node.replace_self(also_covered(domain, node["talk_id"], node["docname"]))
+        for node in list(self.document.findall(render.talk_coverage)):
+            node.replace_self(nodes.Text(str(len(domain.covers_of(node["talk_id"])))))
+        for node in list(self.document.findall(render.backlinks_list)):
+            node.replace_self(backlinks(domain, node["talk_id"]))
+        for node in list(self.document.findall(render.pages_list)):
+            docs = [d for d in domain.pages_with(node["field"], node["value"]) if d != here]
+            node.replace_self(doc_list(domain, [(d, "", "") for d in docs]))
+
+
+def kind_label(domain: TalkDomain, docname: str) -> str:
+    kind = domain.data["pages"].get(docname, {}).get("kind", "")
+    return domain.data["pages"].get(docname, {}).get("kind_label", "") or kind
+
+
+def doc_list(domain: TalkDomain, docs: list[tuple[str, str, str]]) -> nodes.Node:
+    if not docs:
+        return nodes.paragraph(text=_("None yet."), classes=["talkbook-none"])
+    items = nodes.bullet_list(classes=["talkbook-backlinks"])
+    for doc, anchor, section in docs:
+        text = domain.title_of(doc) + (f" — {section}" if section else "")
+        para = nodes.paragraph()
+        para += render.doc_ref(doc, text, anchor)
+        label = kind_label(domain, doc)
+        if label:
+            para += nodes.Text(" ")
+            para += nodes.inline(text=label, classes=["talkbook-kind"])
+        items += nodes.list_item("", para)
+    return items
+
+
+def backlinks(domain: TalkDomain, talk_id: str) -> list[nodes.Node]:
+    covers = domain.covers_of(talk_id)
+    covering = {d for d, _a, _t in covers}
+    mentions = [(d, "", "") for d in domain.mentions_of(talk_id) if d not in covering]
+    out = [doc_list(domain, covers)]
+    if mentions:
+        out.append(nodes.paragraph(text=_("Also mentioned in:"), classes=["talkbook-mentions"]))
+        out.append(doc_list(domain, mentions))
+    return out
+
+
+def also_covered(domain: TalkDomain, talk_id: str, docname: str) -> nodes.paragraph:
+    """'Also covered in' links on a card: every other section that covers the same talk."""
+    others = [(d, a, t) for d, a, t in domain.covers_of(talk_id) if d != docname]
+    para = nodes.paragraph(classes=["talkbook-card-also"])
+    para += nodes.strong(text=_("Also covered in") + ": ")
+    if not others:
+        para += nodes.Text(_("only this note so far."))
+        return para
+    for i, (doc, anchor, title) in enumerate(others):
+        if i:
+            para += nodes.Text(" · ")
+        para += render.doc_ref(doc, f"{domain.title_of(doc)} — {title}", anchor)
+    return para
