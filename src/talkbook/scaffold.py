@@ -114,7 +114,9 @@ def _context(options: Options) -> dict[str, object]:
         "--author",
         options.author if options.author is not None else defaults["author"].format(title=title),
     )
-    repository_url, baseurl = _repository(options.repository_url) if options.repository_url else ("", "")
+    repository_url, baseurl = (
+        _repository(options.repository_url) if options.repository_url else ("", "")
+    )
     spec = (options.talkbook_spec or f"talkbook=={__version__}").strip()
     if not SPEC_RE.match(spec):
         raise InitError(
@@ -226,11 +228,11 @@ def next_steps(shown: str, options: Options) -> str:
     out.write(f"created {shown}: a talkbook knowledge base ({options.language})\n\nnext steps:\n")
     out.write(f"  cd {shown}\n")
     out.write('  git init && git add -A && git commit -m "New talkbook"\n')
-    out.write("  make serve     # installs the kit, builds strictly, serves http://127.0.0.1:8000\n")
-    out.write("  make test      # talkbook check + the strict build\n")
     out.write(
-        "  .venv/bin/talkbook add-conference --help   # then add-talk, then `talkbook new`\n"
+        "  make serve     # installs the kit, builds strictly, serves http://127.0.0.1:8000\n"
     )
+    out.write("  make test      # talkbook check + the strict build\n")
+    out.write("  .venv/bin/talkbook add-conference --help   # then add-talk, then `talkbook new`\n")
     if not options.repository_url:
         out.write("  set repository.url in _config.yml once the book has a repository\n")
     return out.getvalue()
