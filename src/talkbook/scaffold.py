@@ -10,9 +10,9 @@ package data globs skip hidden files. ``<language>.yml`` holds the language's de
 The catalog is empty: ``data/schema.yaml`` is the kit's default schema and each CSV holds
 only the header row the schema gives.
 
-Writing is all-or-nothing: the whole tree is written into a hidden temporary folder next to
-the target, then renamed into place in one step; any error (or Ctrl+C) removes the temporary
-folder, so the target is either absent (or still empty) or complete.
+Writing is all-or-nothing: the whole tree is written into a hidden temporary folder first and
+only then renamed into place (see :func:`create`); any error or Ctrl+C removes what was
+written, so the target is either absent (or still empty) or complete.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import io
 import json
 import os
 import re
+import shlex
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -188,45 +189,92 @@ def check_target(target: Path) -> None:
         )
 
 
+def move(source: Path, dest: Path) -> None:
+    """Move one finished entry into place (a rename: same file system, one step)."""
+    os.rename(source, dest)
+
+
+def _write_tree(folder: Path, files: dict[str, bytes]) -> None:
+    for name, data in files.items():
+        write_file(folder / name, data)
+
+
 def create(target: Path, options: Options) -> list[str]:
-    """Create the book in ``target`` (absent or empty) atomically; return the files written."""
-    target = Path(target).absolute()
+    """Create the book in ``target`` (absent or empty), all or nothing; return its files.
+
+    A new folder is written as a hidden temporary folder beside it and renamed into place in
+    one step. An existing empty folder is kept (it may be the shell's current folder or a
+    mount point): the tree is written into a hidden temporary folder inside it, and its
+    top-level entries are then renamed into place; if any step fails they are taken out again.
+    """
+    target = Path(os.path.abspath(target))
     files = plan(options)  # options are validated before anything touches the disk
     check_target(target)
-    created_parents: list[Path] = []
-    for parent in reversed(target.parents):
-        if not parent.exists():
-            created_parents.append(parent)
+    try:
+        if target.is_dir():
+            _fill_empty(target, files)
+        else:
+            _create_new(target, files)
+    except OSError as err:
+        raise InitError(f"cannot create {target}: {err} — nothing was written") from err
+    return sorted(files)
+
+
+def _create_new(target: Path, files: dict[str, bytes]) -> None:
+    created_parents = [p for p in target.parents if not p.exists()]
     tmp: Path | None = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-        for name, data in files.items():
-            write_file(tmp / name, data)
+        _write_tree(tmp, files)
         os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; a book folder is not
         check_target(target)  # again, just before the rename: someone may have written there
         # rename(2) moves the whole tree in one step, replacing the target only if it is an
         # empty folder; a target that became non-empty makes it fail (ENOTEMPTY)
-        os.rename(tmp, target)
+        move(tmp, target)
         tmp = None
-    except OSError as err:
-        raise InitError(f"cannot create {target}: {err} — nothing was written") from err
     finally:
-        if tmp is not None:
+        if tmp is not None:  # failed or interrupted: remove what this call made
             shutil.rmtree(tmp, ignore_errors=True)
-            for parent in reversed(created_parents):
+            for parent in created_parents:  # innermost first
                 try:
                     parent.rmdir()
                 except OSError:
                     break
-    return sorted(files)
+
+
+def _fill_empty(target: Path, files: dict[str, bytes]) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix=".talkbook-init.", suffix=".tmp", dir=target))
+    moved: list[Path] = []
+    done = False
+    try:
+        _write_tree(tmp, files)
+        entries = sorted(os.listdir(tmp))
+        others = [e for e in os.listdir(target) if e != tmp.name]
+        if others:  # someone wrote there meanwhile
+            raise InitError(f"{target} is no longer empty ({others[0]}) — nothing was written")
+        for entry in entries:
+            dest = target / entry
+            if dest.exists() or dest.is_symlink():
+                raise InitError(f"{dest} appeared while writing — nothing was written")
+            move(tmp / entry, dest)
+            moved.append(dest)
+        done = True
+    finally:
+        if not done:  # failed or interrupted: take out what was moved in
+            for dest in moved:
+                if dest.is_dir() and not dest.is_symlink():
+                    shutil.rmtree(dest, ignore_errors=True)
+                else:
+                    dest.unlink(missing_ok=True)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def next_steps(shown: str, options: Options) -> str:
     """What to do after ``talkbook init``, as printed by the command."""
     out = io.StringIO()
     out.write(f"created {shown}: a talkbook knowledge base ({options.language})\n\nnext steps:\n")
-    out.write(f"  cd {shown}\n")
+    out.write(f"  cd {shlex.quote(shown)}\n")
     out.write('  git init && git add -A && git commit -m "New talkbook"\n')
     out.write(
         "  make serve     # installs the kit, builds strictly, serves http://127.0.0.1:8000\n"

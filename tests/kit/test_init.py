@@ -319,3 +319,38 @@ def test_new_book_grows_with_the_cli(tmp_path: Path) -> None:
     assert "myconf-2025-day1-memo" in (html / "talks" / "myconf-2025-keynote.html").read_text(
         encoding="utf-8"
     )
+
+
+def test_current_empty_folder_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`talkbook init .` fills the folder the shell is in (it is not replaced by another)."""
+    target = tmp_path / "here"
+    target.mkdir()
+    inode = target.stat().st_ino
+    monkeypatch.chdir(target)
+    code, output = init(".", "--language", "en")
+    assert code == 0, output
+    assert Path.cwd() == target and target.stat().st_ino == inode
+    assert (target / "book" / "notes" / "first-note.md").is_file()
+    assert not [e for e in os.listdir(target) if e.endswith(".tmp")]
+
+
+def test_failure_while_moving_into_an_empty_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last step into an existing folder fails half-way: what was moved is taken out."""
+    target = tmp_path / "book"
+    target.mkdir()
+    real = scaffold.move
+    moved: list[Path] = []
+
+    def failing(source: Path, dest: Path) -> None:
+        if len(moved) == 3:
+            raise OSError("no space left")
+        real(source, dest)
+        moved.append(dest)
+
+    monkeypatch.setattr(scaffold, "move", failing)
+    code, output = init(str(target), "--language", "en")
+    assert code == 2 and "no space left" in output
+    assert len(moved) == 3
+    assert os.listdir(target) == []
