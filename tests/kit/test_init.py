@@ -354,3 +354,22 @@ def test_failure_while_moving_into_an_empty_folder(
     assert code == 2 and "no space left" in output
     assert len(moved) == 3
     assert os.listdir(target) == []
+
+
+def test_default_schema_matches_this_books_schema() -> None:
+    """The packaged default schema is this book's schema with generic help texts: the same
+    tables, columns, types, rules and front-matter fields."""
+
+    def shape(folder: Path) -> object:
+        raw = yaml.safe_load((folder / "schema.yaml").read_text(encoding="utf-8"))
+
+        def strip(value: object) -> object:
+            if isinstance(value, dict):
+                return {k: strip(v) for k, v in value.items() if k != "help"}
+            if isinstance(value, list):
+                return [strip(v) for v in value]
+            return value
+
+        return strip(raw)
+
+    assert shape(Path(scaffold.__file__).parent / "data") == shape(ROOT / "data")
