@@ -38,7 +38,8 @@ from .catalog import TABLES, load_schema
 SCAFFOLD = Path(__file__).parent / "scaffold"
 DEFAULT_SCHEMA_DIR = Path(__file__).parent / "data"
 LANGUAGES = ("ko", "en")
-DATA_DIR = "data"  # the scaffold's _config.yml sets talkbook_data_dir to this
+DATA_DIR = "data"  # the catalog's folder in the new book (talkbook_data_dir)
+SKIP = {"__pycache__", ".pytest_cache"}  # left by running the scaffold's own test in place
 # what may appear in the Makefile's TALKBOOK_SPEC line: a pip requirement, URL or path
 SPEC_RE = re.compile(r"^[A-Za-z0-9._/@:=<>!~+,\[\]-]+$")
 
@@ -96,8 +97,12 @@ def _repository(url: str) -> tuple[str, str]:
             f"--repository-url {url!r} is not an http(s) URL (e.g. https://github.com/you/notes)"
         )
     path = [p for p in parts.path.split("/") if p]
-    if parts.netloc.lower() != "github.com" or len(path) != 2:
+    if parts.netloc.lower() != "github.com":
         return url, ""
+    if len(path) != 2:
+        raise InitError(
+            f"--repository-url {url!r}: give the repository itself, https://github.com/<owner>/<name>"
+        )
     owner, repo = path[0].lower(), path[1]
     if repo.lower() == f"{owner}.github.io":
         return url, f"https://{owner}.github.io/"
@@ -133,6 +138,7 @@ def _context(options: Options) -> dict[str, object]:
         "talkbook_spec": spec,
         "year": dt.date.today().year,
         "date_format": defaults["date_format"],
+        "data_dir": DATA_DIR,
     }
 
 
@@ -151,6 +157,8 @@ def plan(options: Options) -> dict[str, bytes]:
         base = SCAFFOLD / layer
         for path in sorted(p for p in base.rglob("*") if p.is_file()):
             relative = path.relative_to(base)
+            if SKIP & set(relative.parts) or path.suffix == ".pyc":
+                continue
             if path.suffix == ".jinja":
                 text = env.get_template(f"{layer}/{relative.as_posix()}").render(**context)
                 files[_target_name(relative)] = text.encode("utf-8")

@@ -232,6 +232,7 @@ def test_refuses_a_file(tmp_path: Path) -> None:
     "args, message",
     [
         (["--repository-url", "ftp://example.org/x"], "is not an http(s) URL"),
+        (["--repository-url", "https://github.com/o/r/tree/main"], "give the repository itself"),
         (["--title", "two\nlines"], "line break"),
         (["--title", "  "], "is empty"),
         (["--talkbook-spec", "talkbook; rm -rf /"], "--talkbook-spec"),
