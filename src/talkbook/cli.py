@@ -24,6 +24,7 @@ from rich.table import Table
 
 from . import __version__
 from . import check as check_mod
+from . import scaffold as scaffold_mod
 from . import toc as toc_mod
 from .catalog import (
     ID_RE,
@@ -731,6 +732,47 @@ def check(obj: Context, paths: tuple[Path, ...], max_page_size: str, max_file_si
         markup=False,
         style="bold green" if out.is_terminal else None,
     )
+
+
+# --------------------------------------------------------------------------- init
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option(
+    "--language",
+    type=click.Choice(scaffold_mod.LANGUAGES),
+    default="en",
+    show_default=True,
+    help="Language of the book and of the texts written for it.",
+)
+@click.option("--title", help="Book title (default: the language's generic title).")
+@click.option("--author", help="Author shown in the footer (default: '<title> contributors').")
+@click.option(
+    "--repository-url",
+    help="e.g. https://github.com/you/notes: edit/issue/source links, Pages address.",
+)
+@click.option(
+    "--talkbook-spec",
+    help="Where the book's Makefile installs the kit from: a pip requirement or a path "
+    f"(default: talkbook=={__version__}).",
+)
+def init(directory: Path, language, title, author, repository_url, talkbook_spec) -> None:
+    """Create a new knowledge base in DIRECTORY (new or empty): config, toc, home page, empty
+    catalog, catalog page, an example note, Makefile, CI, pre-commit and a test.
+
+    \b
+    Example:
+      talkbook init my-notes --language ko --title "My conference notes"
+    """
+    options = scaffold_mod.Options(language, title, author, repository_url, talkbook_spec)
+    try:
+        scaffold_mod.create(directory, options)
+    except scaffold_mod.InitError as err:
+        error = click.ClickException(str(err))
+        error.exit_code = 2  # a usage problem: nothing was written
+        raise error from None
+    console().print(scaffold_mod.next_steps(str(directory), options), markup=False, end="")
 
 
 # --------------------------------------------------------------------------- stats
