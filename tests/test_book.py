@@ -28,7 +28,7 @@ def test_every_talk_has_a_page(built_book: Path) -> None:
     for talk in CATALOG.talks.to_dict("records"):
         page = built_book / "talks" / f"{talk['id']}.html"
         assert page.exists(), talk["id"]
-        assert talk["title"] in soup(page).select_one("section.talkbook-talk h1").get_text()
+        assert talk["title"] in soup(page).find("h1").get_text()
 
 
 def test_catalog_lists_every_talk(built_book: Path) -> None:

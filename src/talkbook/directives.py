@@ -300,7 +300,7 @@ class TagIndexDirective(SphinxDirective):
         if cat is None:
             return []
         domain.note_use(self.env.docname, "*")
-        items = nodes.bullet_list(classes=["talkbook-tag-list"])
+        items = nodes.bullet_list(classes=["talkbook-tag-cloud"])
         tags = sorted(cat.rows("tags"), key=lambda t: cat.title("tags", t))
         for tag in tags:
             para = nodes.paragraph()
@@ -328,7 +328,9 @@ class ResolvePlaceholders(SphinxPostTransform):
         for node in list(self.document.findall(render.talk_coverage)):
             node.replace_self(nodes.Text(str(len(domain.covers_of(node["talk_id"])))))
         for node in list(self.document.findall(render.backlinks_list)):
-            node.replace_self(backlinks(domain, node["talk_id"]))
+            box = nodes.container(ids=["covered-in"], classes=["talkbook-covered-in"])
+            box.extend(backlinks(domain, node["talk_id"]))
+            node.replace_self(box)
         for node in list(self.document.findall(render.pages_list)):
             docs = [d for d in domain.pages_with(node["field"], node["value"]) if d != here]
             node.replace_self(doc_list(domain, [(d, "", "") for d in docs]))

@@ -116,7 +116,11 @@ class TalkDomain(Domain):
         if docname not in env.all_docs:
             return None
         anchor = node.get("talkbook_anchor", "")
-        return make_refnode(builder, fromdocname, docname, anchor, contnode)
+        ref = make_refnode(builder, fromdocname, docname, anchor, contnode)
+        ref["classes"] += node.get("classes", [])
+        if node.get("reftitle"):
+            ref["reftitle"] = node["reftitle"]
+        return ref
 
     def resolve_any_xref(self, env, fromdocname, builder, target, node, contnode):  # noqa: D102
         return []

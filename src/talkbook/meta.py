@@ -60,6 +60,7 @@ EXTENSIONS = (
     "sphinx_reredirects",
     "sphinx_last_updated_by_git",
 )
+BOOK_THEMES = ("sphinx_book_theme", "pydata_sphinx_theme")
 OG_LOCALES = {"ko": "ko_KR", "en": "en_US", "ja": "ja_JP"}
 
 # Labels for the book theme's repository buttons (its catalogues lack most of them)
@@ -147,6 +148,11 @@ def on_config_inited(app: Sphinx, config: Config) -> None:
     # Redirect pages: our template
     if not provided(config, "redirect_html_template_file"):
         config.redirect_html_template_file = str(redirect_template(app, config))
+    if not base and "sitemap.configuration" not in config.suppress_warnings:
+        # no site URL, no sitemap: sphinx-sitemap's warning would fail every strict build
+        config.suppress_warnings = [*config.suppress_warnings, "sitemap.configuration"]
+    if config.html_theme not in BOOK_THEMES:
+        return  # the header, breadcrumb and footer slots below are the book theme's
     # Theme: header navigation, breadcrumbs, page-source line in the article footer
     if str(TEMPLATES) not in config.templates_path:
         config.templates_path = [str(TEMPLATES), *config.templates_path]
