@@ -49,6 +49,7 @@ class Column(BaseModel):
     show: tuple[Literal["card", "page", "catalog"], ...] = ()
     display: str = "{value}"  # how a value reads, e.g. "Day {value}"
     empty: str = ""  # what to show when the cell is empty (nothing when unset)
+    pages: bool = False  # each distinct value gets a generated page (e.g. speakers)
 
 
 class TableSchema(BaseModel):
@@ -84,6 +85,9 @@ class TableSchema(BaseModel):
         for name in self.order_by:
             if name not in names:
                 raise ValueError(f"order_by: {name!r} is not a column of this table")
+        paged = [c.name for c in self.columns if c.pages]
+        if len(paged) > 1:
+            raise ValueError(f"only one column may have pages, not {', '.join(paged)}")
         return self
 
 
@@ -182,8 +186,58 @@ class Catalog:
     def talks_tagged(self, tag_id: str) -> list[dict[str, str]]:
         return [t for t in self._talks.values() if tag_id in self.refs("talks", t, "tags")]
 
+    @property
+    def people_column(self) -> Column | None:
+        """The talks column whose values get pages of their own (e.g. speakers)."""
+        spec = self.schema.get("talks")
+        return next((c for c in spec.columns if c.pages), None) if spec else None
+
+    def people(self) -> dict[str, str]:
+        """Slug -> name of every value of the people column, in first-seen order."""
+        if "_people" not in self.__dict__:
+            col, out, seen = self.people_column, {}, {}
+            for talk in self._talks.values() if col else []:
+                value = talk.get(col.name, "") or ""
+                for name in split_list(value) if col.type == "list" else [value.strip()]:
+                    if name and name not in seen:
+                        slug = base = slugify(name)
+                        n = 1
+                        while slug in out:
+                            n += 1
+                            slug = f"{base}-{n}"
+                        seen[name] = slug
+                        out[slug] = name
+            self.__dict__["_people"] = out
+            self.__dict__["_people_slugs"] = seen
+        return self.__dict__["_people"]
+
+    def person_slug(self, name: str) -> str:
+        self.people()
+        return self.__dict__["_people_slugs"][name]
+
+    def talks_by(self, slug: str) -> list[dict[str, str]]:
+        col, name = self.people_column, self.people().get(slug)
+        if col is None or name is None:
+            return []
+        return [
+            t
+            for t in self._talks.values()
+            if name
+            in (
+                split_list(t.get(col.name, "") or "")
+                if col.type == "list"
+                else [t.get(col.name, "").strip()]
+            )
+        ]
+
     def closest_talks(self, talk_id: str, n: int = 3) -> list[str]:
         return difflib.get_close_matches(talk_id, self.talk_ids, n=n, cutoff=0.5)
+
+
+def slugify(text: str) -> str:
+    """A URL-safe name for any script: lowercase words joined by hyphens (letters kept)."""
+    text = re.sub(r"[^\w\s-]", "", text.lower())
+    return re.sub(r"[\s_-]+", "-", text).strip("-") or "x"
 
 
 def split_list(value: str) -> list[str]:

@@ -95,6 +95,9 @@ class TitleRole(SphinxRole):
         kind, _sep, ident = self.text.partition(":")
         domain = domain_of(self.env)
         cat = domain.catalog
+        if kind == "speaker" and cat is not None and ident in cat.people():
+            domain.note_use(self.env.docname, "order:talk")
+            return [nodes.Text(cat.people()[ident])], []
         table = KINDS.get(kind)
         if cat is None or table is None or ident not in cat.rows_by_id(table):
             return [nodes.Text(ident or self.text)], []
@@ -186,6 +189,7 @@ class TalkCatalogDirective(SphinxDirective):
         nav += render.row_ref("tags", "index", _("All {n} tags").format(n=len(cat.tags)))
         children = [f"{cfg.conferences_path}/{c}" for c in cat.rows_by_id("conferences")]
         children.append(f"{cfg.tags_path}/index")
+        children += [f"{cfg.speakers_path}/{slug}" for slug in cat.people()]
         return [
             nav,
             render.catalog_filters(cat),
@@ -264,6 +268,22 @@ class TalksDirective(RowDirective):
             folder = tb_config.read(self.config).talks_path
             out.append(hidden_toctree(self.env.docname, [f"/{folder}/{t['id']}" for t in talks]))
         return out
+
+
+class SpeakerTalksDirective(SphinxDirective):
+    """``talkbook-speaker-talks slug`` — the talks a person gave (the people column)."""
+
+    required_arguments = 1
+
+    def run(self) -> list[nodes.Node]:
+        domain = domain_of(self.env)
+        cat = domain.catalog
+        if cat is None:
+            return []
+        talks = cat.talks_by(self.arguments[0])
+        domain.note_use(self.env.docname, "order:talk", *(f"talk:{t['id']}" for t in talks))
+        domain.note_view(self.env.docname, *(f"covers:{t['id']}" for t in talks))
+        return [render.talk_list(cat, talks)] if talks else []
 
 
 class BacklinksDirective(RowDirective):

@@ -48,6 +48,7 @@ class TalkDomain(Domain):
         "talk": ObjType("talk", "talk"),
         "conference": ObjType("conference", "conference"),
         "tag": ObjType("tag", "tag"),
+        "speaker": ObjType("speaker", "speaker"),
     }
     initial_data: dict[str, Any] = {
         "covers": {},  # docname -> [(talk_id, anchor, section title, line)]

@@ -392,6 +392,7 @@ def source_file(app: Sphinx, pagename: str) -> tuple[str, bool] | None:
     folder = pagename.partition("/")[0]
     table = {
         cfg.talks_path: "talks",
+        cfg.speakers_path: "talks",
         cfg.conferences_path: "conferences",
         cfg.tags_path: "tags",
     }.get(folder)

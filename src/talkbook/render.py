@@ -74,7 +74,9 @@ def value_nodes(
     for i, item in enumerate(items):
         if i:
             out.append(nodes.Text(", " if col.type != "list" or not col.ref else " "))
-        if col.ref in KIND_OF_TABLE and cat.schema.get(col.ref):
+        if col.pages and table.key == "talks":
+            out.append(row_ref("speaker", cat.person_slug(item), col.display.format(value=item)))
+        elif col.ref in KIND_OF_TABLE and cat.schema.get(col.ref):
             target = cat.rows_by_id(col.ref).get(item)
             text = cat.title(col.ref, target) if target else item
             out.append(row_ref(KIND_OF_TABLE[col.ref], item, col.display.format(value=text)))

@@ -34,7 +34,7 @@ TALKS = (
     "slides_url,video_url,links,tags,summary\n"
     "conf-2024-pipelines,conf-2024,1,1,session,Streaming pipelines at scale,recorded,,,,,,,data,"
     "How a team moved batch jobs to streams.\n"
-    "conf-2024-frontend,conf-2024,1,2,keynote,Fast pages,recorded,,,,,,,web;data,"
+    "conf-2024-frontend,conf-2024,1,2,keynote,Fast pages,recorded,,Ada Lovelace;Grace Hopper,,,,,web;data,"
     "Pages that load quickly.\n"
 )
 CATALOG_PAGES = {
@@ -133,6 +133,10 @@ def test_generated_pages_are_documents(tmp_path: Path) -> None:
     assert "../notes/first.html#streaming" in talk
     other = (out / "talks" / "conf-2024-frontend.html").read_text(encoding="utf-8")
     assert "../notes/first.html" in other
+    # a page per speaker, linked from the talk's fields
+    assert "../speakers/ada-lovelace.html" in other
+    speaker = (out / "speakers" / "grace-hopper.html").read_text(encoding="utf-8")
+    assert "Grace Hopper" in speaker and "conf-2024-frontend.html" in speaker
     # in the toctree: previous/next and breadcrumbs reach them
     conf = (out / "conferences" / "conf-2024.html").read_text(encoding="utf-8")
     assert "conf-2024-pipelines.html" in conf
