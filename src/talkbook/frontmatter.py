@@ -51,6 +51,54 @@ def split_front_matter(text: str) -> tuple[str | None, int]:
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+class UnsafeYaml(yaml.YAMLError):
+    """Front matter uses a YAML feature pages may not use (aliases, anchors)."""
+
+    def __init__(self, problem: str, mark: yaml.Mark | None):
+        super().__init__(problem)
+        self.problem = problem
+        self.problem_mark = mark
+
+
+def refuse_aliases(body: str, loader_class: Any = _SafeLoader) -> None:
+    """Raise :class:`UnsafeYaml` at the first anchor or alias.
+
+    Aliases let a few lines expand into billions of values (the "billion laughs"); the
+    events are read in one linear pass and nothing is built, so refusing costs what the
+    text costs.
+    """
+    loader = loader_class(body)
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.AliasEvent):
+                raise UnsafeYaml(f"YAML alias *{event.anchor} is not allowed", event.start_mark)
+            if getattr(event, "anchor", None):
+                raise UnsafeYaml(f"YAML anchor &{event.anchor} is not allowed", event.start_mark)
+    finally:
+        loader.dispose()
+
+
+def load_yaml(text: str) -> Any:
+    """``yaml.safe_load`` without anchors and aliases (raises :class:`yaml.YAMLError`)."""
+    refuse_aliases(text)
+    return _compose_and_load(text)[1]
+
+
+def _datetimes(value: Any, key: str = "") -> list[str]:
+    """Keys (dotted) whose value is a date-time: MyST cannot store them in page metadata."""
+    if isinstance(value, dt.datetime):
+        return [key]
+    out: list[str] = []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out += _datetimes(v, f"{key}.{k}" if key else str(k))
+    elif isinstance(value, list):
+        for v in value:
+            out += _datetimes(v, key)
+    return out
+
+
 def _compose_and_load(body: str, loader_class: Any = _SafeLoader) -> tuple[yaml.Node | None, Any]:
     """The node tree (for line numbers) and the data, from one parse.
 
@@ -95,7 +143,19 @@ def parse_front_matter(text: str, path: str) -> tuple[FrontMatter, list[Problem]
     if body is None:
         return FrontMatter(), []
     try:
+        refuse_aliases(body)
         node, data = _compose_and_load(body)
+    except UnsafeYaml as err:
+        mark = err.problem_mark
+        return FrontMatter(), [
+            Problem(
+                path,
+                mark.line + 2 if mark else 1,
+                "",
+                f"front matter: {err.problem}",
+                "write each value out in full (no &anchor or *alias)",
+            )
+        ]
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 2 if mark else 1
@@ -120,7 +180,18 @@ def parse_front_matter(text: str, path: str) -> tuple[FrontMatter, list[Problem]
             if key_node.value == "talkbook" and isinstance(value_node, yaml.MappingNode):
                 for sub, _ in value_node.value:
                     lines[f"talkbook.{sub.value}"] = sub.start_mark.line + 2
-    return FrontMatter(data, lines, 1, end), []
+    fm = FrontMatter(data, lines, 1, end)
+    problems = [
+        Problem(
+            path,
+            lines.get(key, lines.get(key.split(".")[0], 2)),
+            key,
+            "a date with a time is not allowed in front matter",
+            'write the day only, quoted: "YYYY-MM-DD"',
+        )
+        for key in _datetimes(data)
+    ]
+    return fm, problems
 
 
 def quote_dates(text: str, fm: FrontMatter) -> str:

@@ -1,0 +1,295 @@
+"""MyST pages read the way the build reads them: markdown-it-py configured by myst-parser.
+
+:func:`md_config` turns the book's Jupyter Book configuration into myst-parser's
+:class:`~myst_parser.config.main.MdParserConfig` (the same values Sphinx receives), and
+:func:`read` walks the token stream of one page into a :class:`MystDoc`: headings (with the
+slugs myst-parser gives them), roles, directives, links, images, raw HTML, labels and
+glossary terms, each with its line in the file. markdown-it-py runs in linear time, so a
+hostile page (a megabyte of backticks) costs what its size costs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.tree import SyntaxTreeNode
+from myst_parser.config.main import MdParserConfig
+from myst_parser.mdit_to_docutils.base import compute_unique_slug
+from myst_parser.parsers.mdit import create_md_parser
+
+# Directives whose content is not MyST markdown (roles, images and labels inside are text).
+LITERAL_DIRECTIVES = {
+    "code",
+    "code-block",
+    "sourcecode",
+    "code-cell",
+    "literalinclude",
+    "include",
+    "math",
+    "mermaid",
+    "csv-table",
+    "graphviz",
+    "eval-rst",
+    "eval-md",
+    "prompt",
+    "parsed-literal",
+    "toctree",
+    "glossary",
+    "raw",
+    "list-table",  # its body is markdown, but headings cannot occur; walked below anyway
+}
+# Directives whose body is parsed as markdown although listed above.
+MARKDOWN_BODY = {"list-table"}
+MAX_DEPTH = 12  # nested directive bodies parsed at most this deep (docutils nests less)
+OPTION_RE = re.compile(r"^:(?P<key>[\w-]+):(?:\s+(?P<value>.*))?$")
+YAML_OPTION_RE = re.compile(r"^(?P<key>[\w-]+):\s*(?P<value>.*)$")
+DIRECTIVE_INFO_RE = re.compile(r"^\{(?P<name>[^{}\s]+)\}\s*(?P<arg>.*?)\s*$", re.S)
+
+
+@dataclass
+class Heading:
+    level: int
+    line: int
+    text: str
+    slug: str | None  # myst-parser's anchor (None above myst_heading_anchors)
+
+
+@dataclass
+class Role:
+    name: str
+    content: str
+    line: int
+
+
+@dataclass
+class Directive:
+    name: str
+    arg: str
+    line: int
+    options: dict[str, tuple[str, int]] = field(default_factory=dict)
+    body: str = ""
+    body_line: int = 0  # line of the first body line (after the options)
+
+
+@dataclass
+class Link:
+    href: str
+    line: int
+    auto: bool  # <autolink> or linkify
+
+
+@dataclass
+class Image:
+    src: str
+    alt: str
+    line: int
+    how: str  # "md", "html" or the directive name
+
+
+@dataclass
+class Html:
+    text: str
+    line: int
+
+
+@dataclass
+class MystDoc:
+    """What one page holds, in document order."""
+
+    headings: list[Heading] = field(default_factory=list)
+    roles: list[Role] = field(default_factory=list)
+    directives: list[Directive] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    images: list[Image] = field(default_factory=list)
+    html: list[Html] = field(default_factory=list)
+    labels: list[tuple[str, int]] = field(default_factory=list)  # (label)= and :name:
+    terms: list[tuple[str, int]] = field(default_factory=list)  # glossary entries
+    slugs: dict[str, Any] = field(default_factory=dict)  # myst-parser's slug table
+    text_blocks: int = 0  # paragraphs, lists, code: anything but headings and comments
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+def md_config(root: Path) -> MdParserConfig:
+    """The MyST configuration the book's build uses, from ``_config.yml`` via Jupyter Book's
+    own translation (so keys Jupyter Book ignores are ignored here too)."""
+    values = myst_values(root)
+    known = {name for name, _, _ in MdParserConfig().as_triple()}
+    kwargs = {k: v for k, v in values.items() if k in known}
+    if "enable_extensions" in kwargs:
+        kwargs["enable_extensions"] = set(kwargs["enable_extensions"])
+    try:
+        return MdParserConfig(**kwargs)
+    except (TypeError, ValueError):
+        return MdParserConfig()  # the build reports an invalid myst setting itself
+
+
+def myst_values(root: Path) -> dict[str, Any]:
+    """``myst_*`` Sphinx settings of the book (without the prefix)."""
+    config_path = root / "_config.yml"
+    if not config_path.is_file():
+        return {}
+    try:
+        from jupyter_book.config import get_final_config
+
+        sphinx_config, _ = get_final_config(
+            user_yaml=config_path,
+            sourcedir=root,
+            cli_config={"latex_individualpages": False},
+            validate=False,
+        )
+    except Exception:  # noqa: BLE001  (a broken _config.yml is reported by its own check)
+        return {}
+    return {k[5:]: v for k, v in sphinx_config.items() if k.startswith("myst_")}
+
+
+def parser(config: MdParserConfig) -> MarkdownIt:
+    return create_md_parser(config, RendererHTML)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read(md: MarkdownIt, text: str, line_offset: int = 0, doc: MystDoc | None = None) -> MystDoc:
+    """Walk the tokens of ``text``; lines are shifted by ``line_offset`` (for notebook cells).
+
+    Passing the same ``doc`` for several texts (notebook cells) collects them as one page, as
+    myst-nb renders them.
+    """
+    doc = doc if doc is not None else MystDoc()
+    anchors = md.options["myst_config"].heading_anchors
+    _walk(md, md.parse(text), line_offset, doc, anchors, depth=0)
+    return doc
+
+
+def _walk(
+    md: MarkdownIt, tokens: list[Token], offset: int, doc: MystDoc, anchors: int, depth: int
+) -> None:
+    for i, token in enumerate(tokens):
+        line = (token.map[0] + 1 + offset) if token.map else offset + 1
+        kind = token.type
+        if kind == "heading_open":
+            level = int(token.tag[1])
+            inline = tokens[i + 1]
+            title = "".join(
+                c.content for c in inline.children or [] if c.type in ("text", "code_inline")
+            )
+            slug = None
+            if depth == 0 and level <= anchors:
+                tree = SyntaxTreeNode(tokens[i : i + 3]).children[0]
+                slug = compute_unique_slug(tree, doc.slugs)
+                doc.slugs[slug] = line
+            if depth == 0:
+                doc.headings.append(Heading(level, line, title, slug))
+        elif kind == "inline":
+            _inline(token, line, doc)
+        elif kind == "myst_target":
+            doc.labels.append((token.content.strip(), line))
+        elif kind in ("fence", "colon_fence"):
+            doc.text_blocks += 1
+            _fence(md, token, line, doc, anchors, depth)
+        elif kind == "html_block":
+            if not token.content.lstrip().startswith("<!--"):
+                doc.text_blocks += 1
+            doc.html.append(Html(token.content, line))
+        elif kind in ("paragraph_open", "code_block", "math_block", "math_block_label", "hr"):
+            doc.text_blocks += 1
+        elif kind in ("table_open", "bullet_list_open", "ordered_list_open", "dl_open"):
+            doc.text_blocks += 1
+
+
+def _inline(token: Token, line: int, doc: MystDoc) -> None:
+    children = token.children or []
+    for child in children:
+        kind = child.type
+        if kind in ("softbreak", "hardbreak"):
+            line += 1
+        elif kind == "myst_role":
+            doc.roles.append(Role(str(child.meta.get("name", "")), child.content, line))
+        elif kind == "link_open":
+            doc.links.append(Link(str(child.attrGet("href") or ""), line, child.info == "auto"))
+        elif kind == "image":
+            alt = "".join(c.content for c in child.children or [])
+            doc.images.append(Image(str(child.attrGet("src") or ""), alt, line, "md"))
+        elif kind == "html_inline":
+            doc.html.append(Html(child.content, line))
+
+
+def _fence(md: MarkdownIt, token: Token, line: int, doc: MystDoc, anchors: int, depth: int) -> None:
+    info = token.info.strip()
+    m = DIRECTIVE_INFO_RE.match(info)
+    if not m:
+        return  # a code block
+    name, arg = m["name"], m["arg"]
+    options, body, body_line = split_options(token.content, line + 1)
+    directive = Directive(name, arg, line, options, body, body_line)
+    doc.directives.append(directive)
+    if "name" in options:
+        doc.labels.append((options["name"][0].strip(), options["name"][1]))
+    if name in ("image", "figure"):
+        alt = options.get("alt", ("", 0))[0].strip()
+        doc.images.append(Image(arg.strip(), alt, line, name))
+    elif name == "glossary":
+        doc.terms += glossary_terms(body, body_line)
+    elif name == "raw" and arg.strip().lower() == "html":
+        doc.html.append(Html(body, body_line))
+    if (name not in LITERAL_DIRECTIVES or name in MARKDOWN_BODY) and depth < MAX_DEPTH:
+        _walk(md, md.parse(body), body_line - 1, doc, anchors, depth + 1)
+
+
+def split_options(content: str, first_line: int) -> tuple[dict[str, tuple[str, int]], str, int]:
+    """A directive's options (``:key: value`` lines or a ``---`` YAML block) and its body."""
+    lines = content.split("\n")
+    options: dict[str, tuple[str, int]] = {}
+    index = 0
+    if lines and lines[0].strip() == "---":
+        close = next((k for k in range(1, len(lines)) if lines[k].strip() == "---"), None)
+        if close is not None:
+            for k in range(1, close):
+                om = YAML_OPTION_RE.match(lines[k].strip())
+                if om:
+                    options[om["key"]] = (om["value"].strip().strip("\"'"), first_line + k)
+            index = close + 1
+    else:
+        while index < len(lines):
+            om = OPTION_RE.match(lines[index].strip()) if lines[index].startswith(":") else None
+            if not om:
+                break
+            options[om["key"]] = ((om["value"] or "").strip(), first_line + index)
+            index += 1
+    return options, "\n".join(lines[index:]), first_line + index
+
+
+def glossary_terms(body: str, first_line: int) -> list[tuple[str, int]]:
+    """Terms of a ``{glossary}`` body: its non-indented lines (``term : classifier`` too)."""
+    out = []
+    for k, raw in enumerate(body.split("\n")):
+        if raw.strip() and not raw[0].isspace() and not raw.startswith(":"):
+            term = raw.split(" : ", 1)[0].strip()
+            out.append((term, first_line + k))
+    return out
+
+
+def role_target(content: str) -> str:
+    """The target of ``{role}`title <target>``` or ``{role}`target``` ."""
+    m = re.match(r"^(?P<text>.*?)\s*<(?P<id>[^<>]+)>$", content, re.S)
+    return (m["id"] if m else content).strip()
+
+
+def notebook_cells(nb: dict[str, Any], text: str) -> Iterable[tuple[str, str, int]]:
+    """(cell_type, source, JSON line of the cell) for each cell of a notebook."""
+    starts = [text.count("\n", 0, m.start()) + 1 for m in re.finditer(r'"cell_type"\s*:', text)]
+    for i, cell in enumerate(nb.get("cells") or []):
+        if not isinstance(cell, dict):
+            continue
+        src = cell.get("source", "")
+        src = "".join(map(str, src)) if isinstance(src, list) else str(src)
+        yield str(cell.get("cell_type", "")), src, starts[i] if i < len(starts) else 1
