@@ -153,7 +153,7 @@ def parse_front_matter(text: str, path: str) -> tuple[FrontMatter, list[Problem]
                 mark.line + 2 if mark else 1,
                 "",
                 f"front matter: {err.problem}",
-                "write each value out in full (no &anchor or *alias)",
+                "write each value out in full; YAML anchors and aliases are not allowed",
             )
         ]
     except yaml.YAMLError as err:
@@ -194,17 +194,24 @@ def parse_front_matter(text: str, path: str) -> tuple[FrontMatter, list[Problem]
     return fm, problems
 
 
-def quote_dates(text: str, fm: FrontMatter) -> str:
-    """Quote unquoted YAML dates in the ``talkbook:`` block.
+DATE_VALUE_RE = re.compile(
+    r"(:\s*)(\d{4}-\d{1,2}-\d{1,2}(?:(?:[Tt]|\s+)[0-9:.]+(?:\s*(?:Z|[+-]\d{1,2}(?::?\d{2})?))?)?)\s*$"
+)
 
-    YAML turns ``date: 2019-10-29`` into a date object, which MyST cannot serialise; quoting
-    keeps what the author wrote and lets the page build.
+
+def quote_dates(text: str, fm: FrontMatter) -> str:
+    """Quote unquoted YAML dates and date-times (top-level keys and the ``talkbook:`` block).
+
+    YAML turns ``date: 2019-10-29`` into a date object, which MyST cannot serialise (a
+    date-time even stops the build); quoting keeps what the author wrote and lets the page
+    build. Date-times are still reported as a problem by :func:`parse_front_matter`.
     """
     lines = text.split("\n")
-    for key, value in fm.talkbook.items():
-        line = fm.lines.get(f"talkbook.{key}")
-        if isinstance(value, dt.date) and line:
-            lines[line - 1] = re.sub(r"(:\s*)(\d{4}-\d{2}-\d{2})\s*$", r'\1"\2"', lines[line - 1])
+    values = {**fm.data, **{f"talkbook.{k}": v for k, v in fm.talkbook.items()}}
+    for key, value in values.items():
+        line = fm.lines.get(key)
+        if isinstance(value, dt.date) and line and line <= len(lines):
+            lines[line - 1] = DATE_VALUE_RE.sub(r'\1"\2"', lines[line - 1])
     return "\n".join(lines)
 
 

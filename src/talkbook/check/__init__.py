@@ -336,7 +336,8 @@ class Checker:
         built = [p for p in ordered if p.docname in rank]
         index = rules.index_pages(built, toc_order)
         self.ctx.index = index
-        self.problems += rules.project_problems(ordered, index, self.ctx)
+        if toc_order:  # without the toc's docnames every cross-reference would look broken
+            self.problems += rules.project_problems(ordered, index, self.ctx)
 
 
 def _shown(problem: Problem, shown: str) -> Problem:

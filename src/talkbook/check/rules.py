@@ -305,7 +305,7 @@ def rule_heading_levels(page: Page, ctx: RuleContext) -> list[Problem]:
                         page.path,
                         h.line,
                         "",
-                        f"heading level skips from H{parent} to H{h.level}",
+                        f"non-consecutive heading level increase: H{parent} to H{h.level}",
                         f"use {'#' * (parent + 1)} for a section under an H{parent}",
                     )
                 )
@@ -750,8 +750,12 @@ def _link_problem(
         path, _, anchor = dest.partition("#")
         doc = _path_doc(page, ctx, path)
         if doc is None or not _is_source(path):
-            return (f"could not find document {path!r}", "link to a page of the book")
-        return _doc_problem(index, doc, anchor)
+            return (
+                f"could not find document {path!r}",
+                "link a page of the book by its path relative to this page",
+            )
+        file = _path_file(page, ctx, path)
+        return _doc_problem(index, doc, anchor, exists=file is not None and file.is_file())
     if link.auto:
         return None
     path, _, anchor = href.partition("#")
@@ -783,11 +787,15 @@ def _anchor_problem(page: Page, index: ProjectIndex, target: str) -> tuple[str, 
     )
 
 
-def _doc_problem(index: ProjectIndex, doc: str, anchor: str) -> tuple[str, str] | None:
+def _doc_problem(
+    index: ProjectIndex, doc: str, anchor: str, exists: bool = True
+) -> tuple[str, str] | None:
     if doc not in index.docnames:
         return (
             f"unknown source document {doc!r}",
-            "the page exists but is not in _toc.yml, so it is not built; list it there",
+            "the page exists but is not in _toc.yml, so it is not built; list it there"
+            if exists
+            else "no page at this path; link a page of the book by its path relative to this page",
         )
     if anchor and anchor not in index.slugs.get(doc, set()):
         return (

@@ -19,6 +19,7 @@ from ..frontmatter import UnsafeYaml, load_yaml
 PATH_RE = re.compile(r"@ '(?P<path>[^']*)'")
 UNKNOWN_RE = re.compile(r"Unknown keys found: \{(?P<keys>[^}]*)\}, allowed: \{(?P<allowed>[^}]*)\}")
 TWICE_RE = re.compile(r"document file used multiple times: '(?P<doc>[^']*)'")
+NEEDS_RE = re.compile(r"containing '(?P<key>\w+)' key")
 FORMAT_RE = re.compile(r"'format' key value not recognised")
 
 
@@ -71,6 +72,15 @@ def _problem(message: str, text: str, shown: str) -> Problem:
         fix = (
             f"did you mean {close[0]!r}? " if close else ""
         ) + f"allowed here: {', '.join(allowed)}"
+    needed = NEEDS_RE.search(message)
+    if needed and isinstance(target, yaml.MappingNode):
+        keys = [k.value for k, _ in target.value if isinstance(k, yaml.ScalarNode)]
+        wrong = [k for k in keys if difflib.get_close_matches(k, [needed["key"]], n=1)]
+        if wrong:
+            key_node = _key_node(target, wrong[0])
+            line = key_node.start_mark.line + 1 if key_node is not None else line
+            message = f"unknown key {wrong[0]!r} in the toc"
+            fix = f"did you mean {needed['key']!r}?"
     twice = TWICE_RE.search(message)
     if twice:
         lines = [
