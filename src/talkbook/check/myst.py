@@ -50,6 +50,7 @@ MARKDOWN_BODY = {"list-table"}
 MAX_DEPTH = 12  # nested directive bodies parsed at most this deep (docutils nests less)
 OPTION_RE = re.compile(r"^:(?P<key>[\w-]+):(?:\s+(?P<value>.*))?$")
 YAML_OPTION_RE = re.compile(r"^(?P<key>[\w-]+):\s*(?P<value>.*)$")
+SOURCE_RE = re.compile(r'"source"\s*:\s*(?P<list>\[)?(?P<nl>[ \t]*\n)?')
 DIRECTIVE_INFO_RE = re.compile(r"^\{(?P<name>[^{}\s]+)\}\s*(?P<arg>.*?)\s*$", re.S)
 
 
@@ -190,7 +191,7 @@ def _walk(
             if depth == 0:
                 doc.headings.append(Heading(level, line, title, slug))
         elif kind == "inline":
-            _inline(token, line, doc)
+            _inline(md, token, line, doc)
         elif kind == "myst_target":
             doc.labels.append((token.content.strip(), line))
         elif kind in ("fence", "colon_fence"):
@@ -206,7 +207,7 @@ def _walk(
             doc.text_blocks += 1
 
 
-def _inline(token: Token, line: int, doc: MystDoc) -> None:
+def _inline(md: MarkdownIt, token: Token, line: int, doc: MystDoc) -> None:
     children = token.children or []
     for child in children:
         kind = child.type
@@ -215,7 +216,9 @@ def _inline(token: Token, line: int, doc: MystDoc) -> None:
         elif kind == "myst_role":
             doc.roles.append(Role(str(child.meta.get("name", "")), child.content, line))
         elif kind == "link_open":
-            doc.links.append(Link(str(child.attrGet("href") or ""), line, child.info == "auto"))
+            # myst-parser resolves the decoded text (markdown-it percent-encodes non-ASCII)
+            href = md.normalizeLinkText(str(child.attrGet("href") or ""))
+            doc.links.append(Link(href, line, child.info == "auto"))
         elif kind == "image":
             alt = "".join(c.content for c in child.children or [])
             doc.images.append(Image(str(child.attrGet("src") or ""), alt, line, "md"))
@@ -285,11 +288,23 @@ def role_target(content: str) -> str:
 
 
 def notebook_cells(nb: dict[str, Any], text: str) -> Iterable[tuple[str, str, int]]:
-    """(cell_type, source, JSON line of the cell) for each cell of a notebook."""
-    starts = [text.count("\n", 0, m.start()) + 1 for m in re.finditer(r'"cell_type"\s*:', text)]
+    """(cell_type, source, line of the source's first line in the JSON) for each cell.
+
+    nbformat writes a source as a list of lines, one per JSON line, so markdown line k of a
+    cell is JSON line ``start + k``; a one-line JSON notebook gives every cell its line.
+    """
+    starts = [m.end() for m in re.finditer(r'"cell_type"\s*:', text)]
     for i, cell in enumerate(nb.get("cells") or []):
         if not isinstance(cell, dict):
             continue
         src = cell.get("source", "")
         src = "".join(map(str, src)) if isinstance(src, list) else str(src)
-        yield str(cell.get("cell_type", "")), src, starts[i] if i < len(starts) else 1
+        line = 1
+        if i < len(starts):
+            # nbformat sorts keys: "source" follows "cell_type" inside the same cell
+            m = SOURCE_RE.search(text, starts[i])
+            if m and (i + 1 >= len(starts) or m.start() < starts[i + 1]):
+                line = text.count("\n", 0, m.start()) + 1 + (1 if m["list"] and m["nl"] else 0)
+            else:
+                line = text.count("\n", 0, starts[i]) + 1
+        yield str(cell.get("cell_type", "")), src, line
