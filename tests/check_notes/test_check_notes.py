@@ -142,3 +142,17 @@ def test_alias_bomb_is_refused_without_expanding(tmp_path):
     tracemalloc.stop()
     assert any("YAML anchor &l0 is not allowed" in p.message for p in problems), problems
     assert elapsed < 1 and peak < 20_000_000, (elapsed, peak)
+
+
+def test_toc_alias_bomb_is_refused(tmp_path):
+    root = make_tree(tmp_path / "book")
+    bomb = "".join(
+        f"x{i}: &x{i} [{', '.join([f'*x{i - 1}'] * 9) if i else 'a'}]\n" for i in range(12)
+    )
+    toc = root / "_toc.yml"
+    toc.write_text(bomb + toc.read_text(encoding="utf-8"), encoding="utf-8")
+    start = time.perf_counter()
+    result = run_cli(root, "check")
+    assert time.perf_counter() - start < 2
+    assert result.exit_code == 1
+    assert "_toc.yml:1: malformed YAML: YAML anchor &x0 is not allowed" in result.output

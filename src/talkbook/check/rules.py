@@ -626,6 +626,30 @@ def rule_includes(page: Page, ctx: RuleContext) -> list[Problem]:
     return out
 
 
+def rule_downloads(page: Page, ctx: RuleContext) -> list[Problem]:
+    """``{download}`` files exist inside the repository (Sphinx: "download file not
+    readable")."""
+    out = []
+    for role in page.doc.roles:
+        if role.name != "download":
+            continue
+        target = myst.role_target(role.content)
+        if SCHEME_RE.match(target):
+            continue  # a URL
+        file = _path_file(page, ctx, target)
+        if file is None or not file.is_file():
+            out.append(
+                Problem(
+                    page.path,
+                    role.line,
+                    "",
+                    f"download file not found: {target!r}",
+                    "give a file of the book, relative to this page",
+                )
+            )
+    return out
+
+
 PAGE_RULES: tuple[Rule, ...] = (
     Rule(rule_front_matter),
     Rule(rule_placeholders),
@@ -636,7 +660,8 @@ PAGE_RULES: tuple[Rule, ...] = (
     Rule(rule_kernelspec),
     Rule(rule_html),
     Rule(rule_images),
-    Rule(rule_includes),
+    Rule(rule_includes, enforced_by="sphinx"),  # "file not found" / include errors
+    Rule(rule_downloads, enforced_by="sphinx"),  # "download file not readable"
 )
 
 
