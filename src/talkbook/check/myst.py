@@ -294,7 +294,8 @@ def notebook_cells(nb: dict[str, Any], text: str) -> Iterable[tuple[str, str, in
     cell is JSON line ``start + k``; a one-line JSON notebook gives every cell its line.
     """
     starts = [m.end() for m in re.finditer(r'"cell_type"\s*:', text)]
-    for i, cell in enumerate(nb.get("cells") or []):
+    cells = nb.get("cells")
+    for i, cell in enumerate(cells if isinstance(cells, list) else []):
         if not isinstance(cell, dict):
             continue
         src = cell.get("source", "")
