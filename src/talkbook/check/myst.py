@@ -47,7 +47,20 @@ LITERAL_DIRECTIVES = {
 }
 # Directives whose body is parsed as markdown although listed above.
 MARKDOWN_BODY = {"list-table"}
+#: markdown-it-py's inline parser is quadratic on some floods within one paragraph (each
+#: unclosed ``[`` scans to the paragraph's end; same upstream as markdown-it #732-#734), so a
+#: paragraph over these bounds is refused before its inline content is parsed. The book's
+#: longest paragraph is under 1,000 characters with no unclosed bracket.
+MAX_INLINE_CHARS = 20_000
+MAX_UNCLOSED = 32
+MARKUP_RE = re.compile(r"[\[\]()<>*_`\\!{}~$|]")
+MAX_MARKUP = 1_000  # markup characters in one paragraph (the book's most: 61)
+#: page budget for sum(markup x length) over paragraphs, per character of the page
+MARKUP_COST_PER_CHAR = 20
+MARKUP_COST_BASE = 2_000_000
 MAX_DEPTH = 12  # nested directive bodies parsed at most this deep (docutils nests less)
+#: a nested body is parsed again; all parses of a page stay within this multiple of its size
+REPARSE_FACTOR = 2
 OPTION_RE = re.compile(r"^:(?P<key>[\w-]+):(?:\s+(?P<value>.*))?$")
 YAML_OPTION_RE = re.compile(r"^(?P<key>[\w-]+):\s*(?P<value>.*)$")
 SOURCE_RE = re.compile(r'"source"\s*:\s*(?P<list>\[)?(?P<nl>[ \t]*\n)?')
@@ -113,6 +126,9 @@ class MystDoc:
     labels: list[tuple[str, int]] = field(default_factory=list)  # (label)= and :name:
     terms: list[tuple[str, int]] = field(default_factory=list)  # glossary entries
     slugs: dict[str, Any] = field(default_factory=dict)  # myst-parser's slug table
+    hazards: list[tuple[int, str]] = field(default_factory=list)  # (line, why) not parsed
+    inline_texts: list[tuple[str, int]] = field(default_factory=list)  # text outside code
+    parse_budget: int = 0  # characters left to parse (nested bodies are parsed again)
     text_blocks: int = 0  # paragraphs, lists, code: anything but headings and comments
 
 
@@ -163,12 +179,91 @@ def read(md: MarkdownIt, text: str, line_offset: int = 0, doc: MystDoc | None = 
     """Walk the tokens of ``text``; lines are shifted by ``line_offset`` (for notebook cells).
 
     Passing the same ``doc`` for several texts (notebook cells) collects them as one page, as
-    myst-nb renders them.
+    myst-nb renders them. A text with a paragraph over the inline bounds is not parsed; its
+    :attr:`MystDoc.hazards` say where.
     """
     doc = doc if doc is not None else MystDoc()
     anchors = md.options["myst_config"].heading_anchors
-    _walk(md, md.parse(text), line_offset, doc, anchors, depth=0)
+    # the text itself and its nested directive bodies: a bounded multiple of its size
+    doc.parse_budget = REPARSE_FACTOR * len(text) + 100_000
+    tokens = safe_parse(md, text, line_offset, doc)
+    _walk(md, tokens, line_offset, doc, anchors, depth=0)
     return doc
+
+
+_BLOCK_PARSERS: dict[int, tuple[MarkdownIt, MarkdownIt]] = {}
+
+
+def _block_parser(md: MarkdownIt) -> MarkdownIt:
+    """The same parser without the inline phase (linear: block structure only)."""
+    cached = _BLOCK_PARSERS.get(id(md))
+    if cached is None or cached[0] is not md:
+        block = parser(md.options["myst_config"])
+        block.disable([r for r in ("inline", "linkify", "text_join") if r in _core_rules(block)])
+        cached = _BLOCK_PARSERS[id(md)] = (md, block)
+    return cached[1]
+
+
+def _core_rules(md: MarkdownIt) -> list[str]:
+    return md.core.ruler.get_all_rules()
+
+
+def hazards(md: MarkdownIt, text: str, line_offset: int = 0) -> list[tuple[int, str]]:
+    """Paragraphs (inline runs) too large or too markup-heavy to parse in linear time.
+
+    The inline parser's worst cases cost (markup characters) x (paragraph length); bounding
+    that sum by a multiple of the page size keeps a page's parse linear in its size.
+    """
+    out = []
+    budget = MARKUP_COST_PER_CHAR * len(text) + MARKUP_COST_BASE
+    for token in _block_parser(md).parse(text):
+        if token.type != "inline":
+            continue
+        line = (token.map[0] + 1 if token.map else 1) + line_offset
+        content = token.content
+        if len(content) > MAX_INLINE_CHARS:
+            out.append(
+                (line, f"paragraph of {len(content):,} characters (limit {MAX_INLINE_CHARS:,})")
+            )
+            continue
+        markup = len(MARKUP_RE.findall(content))
+        unclosed = _unclosed_brackets(content)
+        budget -= markup * len(content)
+        if unclosed > MAX_UNCLOSED:
+            out.append((line, f"paragraph with {unclosed} unclosed '[' (limit {MAX_UNCLOSED})"))
+        elif markup > MAX_MARKUP:
+            out.append(
+                (line, f"paragraph with {markup:,} markup characters (limit {MAX_MARKUP:,})")
+            )
+        elif budget < 0:
+            out.append((line, "page with too much markup in long paragraphs"))
+            break
+    return out
+
+
+def _unclosed_brackets(text: str) -> int:
+    """``[`` never closed by a later ``]`` (nesting counted), in one pass."""
+    depth = unclosed = 0
+    for char in re.findall(r"\\.|[\[\]]", text):
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            if depth:
+                depth -= 1
+    unclosed += depth
+    return unclosed
+
+
+def safe_parse(md: MarkdownIt, text: str, line_offset: int, doc: MystDoc) -> list[Token]:
+    if len(text) > doc.parse_budget:
+        doc.hazards.append((line_offset + 1, "directives nested too deep"))
+        return []
+    doc.parse_budget -= len(text)
+    found = hazards(md, text, line_offset)
+    if found:
+        doc.hazards += found
+        return []
+    return md.parse(text)
 
 
 def _walk(
@@ -209,6 +304,7 @@ def _walk(
 
 def _inline(md: MarkdownIt, token: Token, line: int, doc: MystDoc) -> None:
     children = token.children or []
+    doc.inline_texts.append(("".join(c.content for c in children if c.type == "text"), line))
     for child in children:
         kind = child.type
         if kind in ("softbreak", "hardbreak"):
@@ -245,7 +341,8 @@ def _fence(md: MarkdownIt, token: Token, line: int, doc: MystDoc, anchors: int, 
     elif name == "raw" and arg.strip().lower() == "html":
         doc.html.append(Html(body, body_line))
     if (name not in LITERAL_DIRECTIVES or name in MARKDOWN_BODY) and depth < MAX_DEPTH:
-        _walk(md, md.parse(body), body_line - 1, doc, anchors, depth + 1)
+        tokens = safe_parse(md, body, body_line - 1, doc)
+        _walk(md, tokens, body_line - 1, doc, anchors, depth + 1)
 
 
 def split_options(content: str, first_line: int) -> tuple[dict[str, tuple[str, int]], str, int]:

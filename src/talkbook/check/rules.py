@@ -93,7 +93,6 @@ class Page:
     ipynb: bool = False
     body_start: int = 1
     empty: bool = False
-    inline_texts: list[tuple[str, int]] = field(default_factory=list)
     cells: int = 0
     rel: str = ""  # path relative to the root (the docname plus its suffix)
 
@@ -151,7 +150,6 @@ def load_page(path: str, text: str, ctx: RuleContext) -> tuple[Page, list[Proble
         body_start=min(body_start, len(lines)),
         empty=not body.strip(),
     )
-    _collect_inline(ctx.md, body, body_start - 1, page)
     return page, problems
 
 
@@ -193,20 +191,25 @@ def _load_notebook(path: str, text: str, ctx: RuleContext) -> tuple[Page, list[P
         page.cells += 1
         if kind == "markdown":
             myst.read(ctx.md, src, line - 1, doc)
-            _collect_inline(ctx.md, src, line - 1, page)
     page.empty = page.cells == 0
     return page, []
 
 
-def _collect_inline(md: MarkdownIt, text: str, offset: int, page: Page) -> None:
-    """Markdown text outside code, per paragraph, for the few rules that look at raw text."""
-    for token in md.parse(text):
-        if token.type == "inline" and token.map:
-            plain = "".join(c.content for c in token.children or [] if c.type == "text")
-            page.inline_texts.append((plain, token.map[0] + 1 + offset))
-
-
 # --------------------------------------------------------------------------- page rules
+
+
+def rule_parsable(page: Page, ctx: RuleContext) -> list[Problem]:
+    """Paragraphs the MyST parser cannot read in linear time (the build would stall)."""
+    return [
+        Problem(
+            page.path,
+            line,
+            "",
+            f"{why}: too large to parse safely",
+            "split it into shorter paragraphs (blank lines), or close the brackets",
+        )
+        for line, why in page.doc.hazards
+    ]
 
 
 def rule_front_matter(page: Page, ctx: RuleContext) -> list[Problem]:
@@ -483,7 +486,7 @@ def rule_html(page: Page, ctx: RuleContext) -> list[Problem]:
                     )
                 elif re.match(r"\s*javascript\s*:", value, re.I):
                     out.append(_js_url(page.path, line))
-    for text, line in page.inline_texts:
+    for text, line in page.doc.inline_texts:
         if JS_LINK_RE.search(text):
             out.append(_js_url(page.path, line))
     return out
@@ -651,6 +654,7 @@ def rule_downloads(page: Page, ctx: RuleContext) -> list[Problem]:
 
 
 PAGE_RULES: tuple[Rule, ...] = (
+    Rule(rule_parsable),
     Rule(rule_front_matter),
     Rule(rule_placeholders),
     Rule(rule_empty),
