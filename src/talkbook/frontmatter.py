@@ -51,6 +51,9 @@ def split_front_matter(text: str) -> tuple[str | None, int]:
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+UNSAFE_YAML = "front matter: YAML "  # the message of a refused anchor or alias
+
+
 class UnsafeYaml(yaml.YAMLError):
     """Front matter uses a YAML feature pages may not use (aliases, anchors)."""
 
@@ -152,7 +155,7 @@ def parse_front_matter(text: str, path: str) -> tuple[FrontMatter, list[Problem]
                 path,
                 mark.line + 2 if mark else 1,
                 "",
-                f"front matter: {err.problem}",
+                f"{UNSAFE_YAML}{err.problem.removeprefix('YAML ')}",
                 "write each value out in full; YAML anchors and aliases are not allowed",
             )
         ]

@@ -4,7 +4,7 @@ same messages for the same page, and the rules the build enforces itself left ou
 from __future__ import annotations
 
 from talkbook.catalog import load_catalog
-from talkbook.check import BUILD_ENFORCED, RuleContext, note_problems
+from talkbook.check import BUILD_ENFORCED, RuleContext, build_source, note_problems
 from talkbook.check.myst import md_config
 from talkbook.check.rules import PAGE_RULES
 from talkbook.frontmatter import load_field_specs
@@ -65,3 +65,19 @@ def test_alias_and_datetime_front_matter(tree):
     ]
     stamp = "---\ntalkbook: {kind: page, language: ko, description: d, date: 2019-10-29 10:00:00}\n---\n\n# t\n"
     assert "a date with a time is not allowed" in str(note_problems("x.md", stamp, ctx))
+
+
+def test_build_source_blanks_what_would_stall_the_parser(tree):
+    ctx = context(tree)
+    alias = "---\na: &x [1]\nb: *x\n---\n\n# t\n"
+    problems, text = build_source("x.md", alias, ctx)
+    assert problems and text == "\n\n\n\n\n# t\n"
+    flood = (
+        "---\ntalkbook: {kind: page, language: ko, description: x.}\n---\n\n# t\n\n" + "[](" * 9000
+    )
+    problems, text = build_source("x.md", flood, ctx)
+    assert any("too large to parse safely" in p.message for p in problems)
+    assert text.split("\n")[:3] == flood.split("\n")[:3] and "[" not in text
+    assert text.count("\n") == flood.count("\n")
+    good = (tree / "book/notes/sample.md").read_text(encoding="utf-8")
+    assert build_source("book/notes/sample.md", good, ctx) == ([], good)

@@ -41,6 +41,7 @@ from .rules import (
     Page,
     ProjectIndex,
     RuleContext,
+    build_source,
     is_myst_notebook,
     note_problems,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "RuleContext",
     "Settings",
     "UNREADABLE",
+    "build_source",
     "coverage",
     "is_myst_notebook",
     "note_problems",

@@ -27,7 +27,7 @@ from markdown_it import MarkdownIt
 from myst_parser.config.main import MdParserConfig
 
 from ..catalog import Catalog, Problem
-from ..frontmatter import FrontMatter, parse_front_matter, validate_front_matter
+from ..frontmatter import UNSAFE_YAML, FrontMatter, parse_front_matter, validate_front_matter
 from . import myst
 
 #: who else reports a problem in the build; the build skips these rules by default
@@ -688,6 +688,29 @@ def note_problems(
     """
     page, problems = load_page(path, text, ctx)
     return problems + page_problems(page, ctx, skip)
+
+
+def build_source(
+    path: str, text: str, ctx: RuleContext, skip: Collection[str] = BUILD_ENFORCED
+) -> tuple[list[Problem], str]:
+    """:func:`note_problems`, plus the text the build may hand to myst-parser.
+
+    The problems are reported by the build as they are; the text is ``text`` with what would
+    stall the parser blanked, line numbers kept: front matter with YAML aliases (myst-parser
+    would expand them) and, when a paragraph is over the parser's safe bounds, the body.
+    Notebooks (.ipynb JSON) come back unchanged.
+    """
+    page, problems = load_page(path, text, ctx)
+    out = problems + page_problems(page, ctx, skip)
+    if page.ipynb:
+        return out, text
+    lines = text.split("\n")
+    if any(p.message.startswith(UNSAFE_YAML) for p in problems):
+        close = next((i for i, line in enumerate(lines[1:], start=1) if line.strip() == "---"), 0)
+        lines[: close + 1] = [""] * (close + 1)
+    if page.doc.hazards:
+        lines[page.body_start - 1 :] = [""] * (len(lines) - page.body_start + 1)
+    return out, "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- cross-document rules
