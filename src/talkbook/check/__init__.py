@@ -327,11 +327,20 @@ class Checker:
         toc_order = self.check_toc(page_paths)
         self.check_other_files()
         for path in page_paths:
-            page = self.load_page(path)
-            if page is None:
+            try:
+                page = self.load_page(path)
+                if page is None:
+                    continue
+                self.problems += rules.page_problems(page, self.ctx)
+            except Exception as err:  # noqa: BLE001  (one odd page must not stop the check)
+                self.add(
+                    path,
+                    1,
+                    f"the page could not be checked ({type(err).__name__}: {err})",
+                    "this is a talkbook bug; please report it with the page",
+                )
                 continue
             self.pages.append(page)
-            self.problems += rules.page_problems(page, self.ctx)
         # cross-document rules; the first definition of a label is the earlier one in the book
         rank = {doc: i for i, doc in enumerate(toc_order)}
         ordered = sorted(self.pages, key=lambda p: rank.get(p.docname, len(rank)))
@@ -339,7 +348,15 @@ class Checker:
         index = rules.index_pages(built, toc_order)
         self.ctx.index = index
         if toc_order:  # without the toc's docnames every cross-reference would look broken
-            self.problems += rules.project_problems(ordered, index, self.ctx)
+            try:
+                self.problems += rules.project_problems(ordered, index, self.ctx)
+            except Exception as err:  # noqa: BLE001
+                self.add(
+                    self.project.toc_path,
+                    1,
+                    f"links between pages could not be checked ({type(err).__name__}: {err})",
+                    "this is a talkbook bug; please report it",
+                )
 
 
 def _shown(problem: Problem, shown: str) -> Problem:
