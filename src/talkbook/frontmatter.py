@@ -51,6 +51,57 @@ def split_front_matter(text: str) -> tuple[str | None, int]:
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+UNSAFE_YAML = "front matter: YAML "  # the message of a refused anchor or alias
+
+
+class UnsafeYaml(yaml.YAMLError):
+    """Front matter uses a YAML feature pages may not use (aliases, anchors)."""
+
+    def __init__(self, problem: str, mark: yaml.Mark | None):
+        super().__init__(problem)
+        self.problem = problem
+        self.problem_mark = mark
+
+
+def refuse_aliases(body: str, loader_class: Any = _SafeLoader) -> None:
+    """Raise :class:`UnsafeYaml` at the first anchor or alias.
+
+    Aliases let a few lines expand into billions of values (the "billion laughs"); the
+    events are read in one linear pass and nothing is built, so refusing costs what the
+    text costs.
+    """
+    loader = loader_class(body)
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.AliasEvent):
+                raise UnsafeYaml(f"YAML alias *{event.anchor} is not allowed", event.start_mark)
+            if getattr(event, "anchor", None):
+                raise UnsafeYaml(f"YAML anchor &{event.anchor} is not allowed", event.start_mark)
+    finally:
+        loader.dispose()
+
+
+def load_yaml(text: str) -> Any:
+    """``yaml.safe_load`` without anchors and aliases (raises :class:`yaml.YAMLError`)."""
+    refuse_aliases(text)
+    return _compose_and_load(text)[1]
+
+
+def _datetimes(value: Any, key: str = "") -> list[str]:
+    """Keys (dotted) whose value is a date-time: MyST cannot store them in page metadata."""
+    if isinstance(value, dt.datetime):
+        return [key]
+    out: list[str] = []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out += _datetimes(v, f"{key}.{k}" if key else str(k))
+    elif isinstance(value, list):
+        for v in value:
+            out += _datetimes(v, key)
+    return out
+
+
 def _compose_and_load(body: str, loader_class: Any = _SafeLoader) -> tuple[yaml.Node | None, Any]:
     """The node tree (for line numbers) and the data, from one parse.
 
@@ -95,7 +146,19 @@ def parse_front_matter(text: str, path: str) -> tuple[FrontMatter, list[Problem]
     if body is None:
         return FrontMatter(), []
     try:
+        refuse_aliases(body)
         node, data = _compose_and_load(body)
+    except UnsafeYaml as err:
+        mark = err.problem_mark
+        return FrontMatter(), [
+            Problem(
+                path,
+                mark.line + 2 if mark else 1,
+                "",
+                f"{UNSAFE_YAML}{err.problem.removeprefix('YAML ')}",
+                "write each value out in full; YAML anchors and aliases are not allowed",
+            )
+        ]
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 2 if mark else 1
@@ -120,20 +183,38 @@ def parse_front_matter(text: str, path: str) -> tuple[FrontMatter, list[Problem]
             if key_node.value == "talkbook" and isinstance(value_node, yaml.MappingNode):
                 for sub, _ in value_node.value:
                     lines[f"talkbook.{sub.value}"] = sub.start_mark.line + 2
-    return FrontMatter(data, lines, 1, end), []
+    fm = FrontMatter(data, lines, 1, end)
+    problems = [
+        Problem(
+            path,
+            lines.get(key, lines.get(key.split(".")[0], 2)),
+            key,
+            "a date with a time is not allowed in front matter",
+            'write the day only, quoted: "YYYY-MM-DD"',
+        )
+        for key in _datetimes(data)
+    ]
+    return fm, problems
+
+
+DATE_VALUE_RE = re.compile(
+    r"(:\s*)(\d{4}-\d{1,2}-\d{1,2}(?:(?:[Tt]|\s+)[0-9:.]+(?:\s*(?:Z|[+-]\d{1,2}(?::?\d{2})?))?)?)\s*$"
+)
 
 
 def quote_dates(text: str, fm: FrontMatter) -> str:
-    """Quote unquoted YAML dates in the ``talkbook:`` block.
+    """Quote unquoted YAML dates and date-times (top-level keys and the ``talkbook:`` block).
 
-    YAML turns ``date: 2019-10-29`` into a date object, which MyST cannot serialise; quoting
-    keeps what the author wrote and lets the page build.
+    YAML turns ``date: 2019-10-29`` into a date object, which MyST cannot serialise (a
+    date-time even stops the build); quoting keeps what the author wrote and lets the page
+    build. Date-times are still reported as a problem by :func:`parse_front_matter`.
     """
     lines = text.split("\n")
-    for key, value in fm.talkbook.items():
-        line = fm.lines.get(f"talkbook.{key}")
-        if isinstance(value, dt.date) and line:
-            lines[line - 1] = re.sub(r"(:\s*)(\d{4}-\d{2}-\d{2})\s*$", r'\1"\2"', lines[line - 1])
+    values = {**fm.data, **{f"talkbook.{k}": v for k, v in fm.talkbook.items()}}
+    for key, value in values.items():
+        line = fm.lines.get(key)
+        if isinstance(value, dt.date) and line and line <= len(lines):
+            lines[line - 1] = DATE_VALUE_RE.sub(r'\1"\2"', lines[line - 1])
     return "\n".join(lines)
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from .catalog import Problem
+from .frontmatter import refuse_aliases
 
 SOURCE_SUFFIXES = (".md", ".ipynb", ".rst")
 
@@ -78,8 +79,12 @@ def resolve(root: Path, value: str) -> Path | None:
 
 
 def parse(text: str, shown: str = "_toc.yml") -> tuple[Toc, list[Problem]]:
-    """Read the toc text; problems for malformed YAML (with the line)."""
+    """Read the toc text; problems for malformed YAML (with the line).
+
+    Anchors and aliases are refused first: walking an aliased node tree can take
+    exponential time (the "billion laughs")."""
     try:
+        refuse_aliases(text)
         node = yaml.compose(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
