@@ -37,32 +37,16 @@ def talk_keys(cat: Catalog, talk_id: str) -> list[str]:
     return keys
 
 
-def known_talk(env: Any, talk_id: str, location: Any) -> Catalog | None:
-    """The catalog when it has the id; otherwise warn at the page and line, with suggestions."""
+def known_talk(env: Any, talk_id: str) -> Catalog | None:
+    """The catalog when it has the id. Unknown ids are reported once, with file, line and
+    suggestions, by the single validator (``talkbook.check``) that the build runs at
+    source-read; the id is recorded so that adding the row reads the page again."""
     domain = domain_of(env)
     cat = domain.catalog
     if cat is None:
-        logger.warning(
-            f"talk {talk_id!r}: this book has no talk catalog "
-            f"(add {tb_config.read(env.config).data_dir}/talks.csv, or remove the reference)",
-            location=location,
-            type="talkbook",
-            subtype="unknown-talk",
-        )
         return None
     domain.note_use(env.docname, *talk_keys(cat, talk_id))
-    if cat.has_talk(talk_id):
-        return cat
-    close = cat.closest_talks(talk_id)
-    talks_file = cat.schema["talks"].file
-    hint = f"did you mean {', '.join(close)}?" if close else f"ids are listed in {talks_file}"
-    logger.warning(
-        f"unknown talk id {talk_id!r} ({hint})",
-        location=location,
-        type="talkbook",
-        subtype="unknown-talk",
-    )
-    return None
+    return cat if cat.has_talk(talk_id) else None
 
 
 # --------------------------------------------------------------------------- in notes
@@ -76,7 +60,7 @@ class TalkRole(SphinxRole):
     def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
         m = self.explicit.match(self.text)
         talk_id, text = (m["id"].strip(), m["text"]) if m else (self.text.strip(), None)
-        cat = known_talk(self.env, talk_id, self.get_location())
+        cat = known_talk(self.env, talk_id)
         if cat is None:
             return [nodes.literal(self.rawtext, self.text, classes=["talkbook-unknown"])], []
         talk = cat.talk(talk_id)
@@ -113,7 +97,7 @@ class TalkCardDirective(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         talk_id = self.arguments[0].strip()
-        cat = known_talk(self.env, talk_id, self.get_location())
+        cat = known_talk(self.env, talk_id)
         if cat is None:
             return []
         tags = cat.refs("talks", cat.talk(talk_id), "tags")

@@ -26,6 +26,7 @@ from sphinx.util import logging
 from . import __version__, domain, generate, render
 from . import config as tb_config
 from .catalog import CatalogError, cached_catalog, schema_path
+from .check import RuleContext, build_source
 from .directives import (
     BacklinksDirective,
     FieldsDirective,
@@ -41,7 +42,7 @@ from .directives import (
     TitleRole,
     pending_toctree,
 )
-from .frontmatter import load_field_specs, parse_front_matter, quote_dates, validate_front_matter
+from .frontmatter import load_field_specs, parse_front_matter, quote_dates
 
 logger = logging.getLogger(__name__)
 
@@ -134,33 +135,49 @@ def front_matter_keys(meta: Any, specs: list[dict[str, Any]]) -> list[str]:
     return keys
 
 
-def check_front_matter(app: Sphinx, docname: str, source: list[str]) -> None:
-    """source-read: validate front matter; remember the page's metadata in the domain."""
+def rule_context(app: Sphinx, dom: domain.TalkDomain) -> RuleContext:
+    """The single validator's context (talkbook check builds the same), once per catalog."""
+    cat = dom.catalog
+    cached = dom.__dict__.get("_rule_context")
+    if cached is not None and cached.catalog is cat:
+        return cached
+    cfg = tb_config.read(app.config)
+    ctx = RuleContext(
+        root=Path(app.srcdir),
+        md_config=getattr(app.env, "myst_config", None) or RuleContext(root=Path()).md_config,
+        catalog=cat,
+        specs=load_field_specs(schema_path(tb_config.data_dir(app)).parent) if cat else [],
+        notes_dir=cfg.notes_dir,
+    )
+    dom.__dict__["_rule_context"] = ctx
+    return ctx
+
+
+def check_source(app: Sphinx, docname: str, source: list[str]) -> None:
+    """source-read: the rules a page must satisfy, as ``talkbook check`` runs them (one
+    validator, same messages); the page's front matter goes into the domain."""
     if source[0].startswith("---\n# " + generate.MARKER):
         return
     dom: domain.TalkDomain = app.env.get_domain("talk")  # type: ignore[assignment]
-    cat = dom.catalog
-    cfg = tb_config.read(app.config)
+    ctx = rule_context(app, dom)
     path = str(app.env.doc2path(docname, base=False)).replace("\\", "/")
-    fm, problems = parse_front_matter(source[0], path)
-    meta = fm.talkbook
-    notes_dir = cfg.notes_dir.strip("/")
-    in_notes = bool(notes_dir) and path.startswith(notes_dir + "/")
-    specs = load_field_specs(schema_path(tb_config.data_dir(app)).parent)
-    if cat is not None and (in_notes or "talkbook" in fm.data):
-        problems += validate_front_matter(fm, path, cat, specs)
-        dom.note_use(docname, *front_matter_keys(meta, specs))
+    problems, text = build_source(path, source[0], ctx)
     for p in problems:
         logger.warning(
             f"{p.column + ': ' if p.column else ''}{p.message}{f' ({p.fix})' if p.fix else ''}",
             location=(docname, p.line or None),
             type="talkbook",
-            subtype="front-matter",
+            subtype="note",
         )
+    fm, _problems = parse_front_matter(text, path)
+    meta = fm.talkbook
+    if ctx.catalog is not None:
+        # read the page again when a row it names appears or disappears
+        dom.note_use(docname, *front_matter_keys(meta, ctx.specs))
+    source[0] = quote_dates(text, fm)
     if meta:
-        source[0] = quote_dates(source[0], fm)
         kind = str(meta.get("kind", ""))
-        labels = next((s.get("labels", {}) for s in specs if s["name"] == "kind"), {})
+        labels = next((s.get("labels", {}) for s in ctx.specs if s["name"] == "kind"), {})
         dom.data["pages"][docname] = {
             "kind": kind,
             "kind_label": str(labels.get(kind, "")),
@@ -170,7 +187,6 @@ def check_front_matter(app: Sphinx, docname: str, source: list[str]) -> None:
             "talks": [str(t) for t in meta.get("talks", []) or []],
             "description": str(meta.get("description", "") or ""),
             "date": str(meta.get("date", "") or ""),
-            "line": fm.lines.get("talkbook.talks", fm.lines.get("talkbook", 1)),
         }
 
 
@@ -201,25 +217,6 @@ def record_backlinks(app: Sphinx, doctree: nodes.document) -> None:
     title = doctree.next_node(nodes.title)
     page = dom.data["pages"].setdefault(docname, {"kind": "", "talks": [], "tags": []})
     page["title"] = title.astext() if title else docname
-    if "line" not in page:
-        return
-    declared = set(page["talks"])
-    carded = {c[0] for c in covers}
-    for talk_id in sorted(carded - declared):
-        logger.warning(
-            f"talk-card {talk_id!r} is not listed in front matter `talks` (add it there)",
-            location=(docname, page["line"]),
-            type="talkbook",
-            subtype="front-matter",
-        )
-    for talk_id in sorted(declared - carded):
-        logger.warning(
-            f"front matter lists talk {talk_id!r} but the page has no talk-card for it "
-            "(add a ```{talk-card} section or remove the id)",
-            location=(docname, page["line"]),
-            type="talkbook",
-            subtype="front-matter",
-        )
 
 
 def describe_generated(app: Sphinx, doctree: nodes.document) -> None:
@@ -284,7 +281,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", generate.write_sources, priority=950)  # after external-toc
     app.connect("builder-inited", declare_bundled_parallel_safe)
     app.connect("builder-inited", mark_running)
-    app.connect("source-read", check_front_matter)
+    app.connect("source-read", check_source)
     app.connect("doctree-read", record_backlinks)
     app.connect("doctree-read", describe_generated)
     app.connect("env-get-outdated", domain.outdated_by_catalog)
@@ -295,7 +292,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_js_file("talkbook.js", defer="defer")
     return {
         "version": __version__,
-        "env_version": 3,  # 3: generated pages are documents; views are backlink keys
+        "env_version": 4,  # 4: generated pages are documents; one validator at source-read
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

@@ -69,7 +69,7 @@ class RuleContext:
     md_config: MdParserConfig = field(default_factory=MdParserConfig)
     catalog: Catalog | None = None  # None: talk ids and front matter are not checked
     specs: list[dict[str, Any]] = field(default_factory=list)  # front matter schema fields
-    notes_dir: str = "book/notes"  # pages here must carry `talkbook:` front matter
+    notes_dir: str = ""  # pages under it must carry `talkbook:` front matter ("": none)
     index: ProjectIndex | None = None
     _md: MarkdownIt | None = None
 
@@ -374,17 +374,28 @@ def rule_talks(page: Page, ctx: RuleContext) -> list[Problem]:
 
 
 def _talk_id(talk_id: str, path: str, line: int, ctx: RuleContext) -> list[Problem]:
-    if ctx.catalog is None or ctx.catalog.has_talk(talk_id):
+    if ctx.catalog is None:
+        return [
+            Problem(
+                path,
+                line,
+                "",
+                f"talk {talk_id!r}: this book has no talk catalog",
+                "add the catalog's talks.csv, or remove the reference",
+            )
+        ]
+    if ctx.catalog.has_talk(talk_id):
         return []
     close = ctx.catalog.closest_talks(talk_id)
     hint = f"did you mean {', '.join(close)}? " if close else ""
+    talks_file = ctx.catalog.schema["talks"].file if "talks" in ctx.catalog.schema else "talks.csv"
     return [
         Problem(
             path,
             line,
             "",
             f"unknown talk id {talk_id!r}",
-            f"{hint}ids are listed in data/talks.csv",
+            f"{hint}ids are listed in {talks_file}",
         )
     ]
 
