@@ -79,7 +79,9 @@ def value_nodes(
         elif col.ref in KIND_OF_TABLE and cat.schema.get(col.ref):
             target = cat.rows_by_id(col.ref).get(item)
             text = cat.title(col.ref, target) if target else item
-            out.append(row_ref(KIND_OF_TABLE[col.ref], item, col.display.format(value=text)))
+            kind = KIND_OF_TABLE[col.ref]
+            chip = (f"talkbook-{kind}",) if col.type == "list" else ()
+            out.append(row_ref(kind, item, col.display.format(value=text), chip))
         elif col.type in ("url", "urls") and is_url(item):
             out.append(nodes.reference("", item, refuri=item, classes=["talkbook-external"]))
         elif col.type == "enum":
