@@ -84,7 +84,9 @@ def ids(cases):
         ('<object data="data:text/html,x"></object>', "<object>"),
         ('<base href="https://a.example/">', "<base>"),
         ('<meta http-equiv="refresh" content="0;url=https://a.example/">', "<meta>"),
-        ('<p style="background:url(https://a.example/x)">x</p>', "attribute style= on <p>"),
+        ('<p style="background:url(https://a.example/x)">x</p>', "loads or escapes something"),
+        ('<p style="position:fixed;top:0">x</p>', "style property position: on <p>"),
+        ('<p style="position:fixed;top:0">x</p>', "style property position: on <p>"),
         ('<img src="//a.example/x.png" alt="x">', "loads a file from another site"),
         ('<a href="data:text/html,hi">d</a>', "data: URL is not allowed"),
         ("<math><mi xlink:href=javascript:alert(1)>x</mi></math>", "<math>"),
@@ -102,7 +104,8 @@ def test_sanitizer_drops_and_explains(fragment, problem):
         "<object",
         "<base",
         "<meta",
-        "style=",
+        "url(",
+        "position",
         "a.example/x.png",
         "data:",
         "<math",
@@ -279,3 +282,52 @@ def test_notebook_reads_catalog_again_when_it_changes(safety_build):
     _build(root, out.parent)
     after = int(re.search(r"tags: (\d+)", page.read_text(encoding="utf-8"))[1])
     assert after == before + 1, "the notebook's output is stale"
+
+
+# ---------------------------------------------------------------------------- talkbook check
+
+
+def test_page_problems_finds_what_the_build_refuses(tmp_path):
+    """The plain function `talkbook check` can call: same rules, same lines, no build."""
+    from safety_tree import SAFETY_FILES
+
+    from talkbook.safety.check import page_problems
+
+    root = tmp_path
+    (root / "book" / "notes").mkdir(parents=True)
+    found = {}
+    for case in CASES:
+        for target, source in case["files"].items():
+            if target.endswith(".md"):
+                page = root / target
+                page.write_text((SAFETY_FILES / source).read_text(encoding="utf-8"))
+                found[case["id"]] = page_problems(page.read_text(encoding="utf-8"), page, root)
+    expect = {
+        "iframe-srcdoc": (10, "raw HTML <iframe>"),
+        "entity-javascript": (12, "javascript: URL"),
+        "comment-trick": (10, "onerror="),
+        "eval-rst-raw": (11, "raw HTML <script>"),
+        "raw-file": (11, "raw: the :file:/:url: options"),
+        "base-href": (10, "raw HTML <base>"),
+        "front-matter-meta": (4, "<meta http-equiv=…>"),
+        "literalinclude-passwd": (10, "points outside the repository"),
+        "download-outside": (10, "download: "),
+        "include-outside": (15, "points outside the repository"),
+        "image-outside": (10, "points outside the repository"),
+        "nb-load-outside": (19, "code-cell :load:"),
+    }
+    for case_id, (line, text) in expect.items():
+        assert any(n == line and text in p for n, p in found[case_id]), (case_id, found[case_id])
+    assert found["nb-trusted-js"] == [] and found["nb-reads-data"] == []
+
+
+def test_page_problems_pass_the_real_book():
+    from talkbook.safety.check import page_problems
+
+    repo = Path(__file__).resolve().parents[2]
+    problems = [
+        (page, n, p)
+        for page in sorted((repo / "book").rglob("*.md"))
+        for n, p in page_problems(page.read_text(encoding="utf-8"), page, repo)
+    ]
+    assert problems == []

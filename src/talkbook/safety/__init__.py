@@ -102,8 +102,8 @@ def sanitize_doctree(app: Sphinx, doctree: nodes.document) -> None:
     nb_trusted = notebooks.trusted(app.config, docname)
     for node in list(doctree.findall(nodes.raw)):
         formats = str(node.get("format", "")).split()
-        if "html" not in formats:
-            continue
+        if "html" not in formats or node.get("talkbook_trusted"):
+            continue  # the kit's own markup (autoescaped templates) is marked by the kit
         mime = _mime_type(node)
         if mime is not None:
             if nb_trusted:
@@ -118,8 +118,14 @@ def sanitize_doctree(app: Sphinx, doctree: nodes.document) -> None:
                 node.parent.remove(node)
                 continue
             result = html_mod.sanitize(node.astext())
-            # pandas' <style scoped> is cosmetic: dropped without a word
-            problems = [p for p in result.problems if "<style>" not in p]
+            # the author does not write this markup (pandas, Styler, libraries): only what
+            # could run or load something is worth a warning; pandas' <style scoped>, odd
+            # attributes (halign) and style properties are dropped without a word
+            problems = [
+                p
+                for p in result.problems
+                if "<style>" not in p and not p.startswith(("attribute ", "style property"))
+            ]
             for p in problems:
                 _warn(f"notebook output {mime}: {p}", _location(node, docname))
         else:

@@ -26,7 +26,7 @@ ALLOWED_TAGS: frozenset[str] = frozenset(nh3.ALLOWED_TAGS | {"tfoot", "section",
 # Attributes on every allowed element, then per element. No style (CSS can load other hosts'
 # resources), no on* handlers, no target/name/srcdoc/formaction.
 GLOBAL_ATTRIBUTES: frozenset[str] = frozenset(
-    {"class", "id", "title", "lang", "dir", "role", "aria-label", "aria-hidden"}
+    {"class", "id", "title", "lang", "dir", "role", "aria-label", "aria-hidden", "style"}
 )
 ELEMENT_ATTRIBUTES: dict[str, frozenset[str]] = {
     tag: frozenset(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()
@@ -34,6 +34,24 @@ ELEMENT_ATTRIBUTES: dict[str, frozenset[str]] = {
 ELEMENT_ATTRIBUTES["a"] = ELEMENT_ATTRIBUTES["a"] | {"title"}
 ELEMENT_ATTRIBUTES["img"] = ELEMENT_ATTRIBUTES["img"] | {"loading"}
 ELEMENT_ATTRIBUTES["table"] = ELEMENT_ATTRIBUTES["table"] | {"border"}  # pandas' to_html
+# style="" may set these properties only (none of them takes a url(); no position, so nothing
+# can cover the page); pandas writes style="text-align: right;" on table rows
+STYLE_PROPERTIES: frozenset[str] = frozenset(
+    {
+        "text-align",
+        "vertical-align",
+        "font-weight",
+        "font-style",
+        "color",
+        "background-color",
+        "white-space",
+        "width",
+        "min-width",
+        "max-width",
+        "text-decoration",
+    }
+)
+_BAD_CSS_RE = re.compile(r"url\s*\(|expression\s*\(|image-set|@import|\\", re.I)
 # URL schemes allowed in href/src/cite; relative URLs are allowed.
 URL_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto"})
 URL_ATTRIBUTES = frozenset(
@@ -164,10 +182,33 @@ def explain(fragment: str) -> list[str]:
             why = url_problem(value, attribute=attr, local_only=attr == "src")
             if why:
                 problems.append(why)
+        elif attr == "style":
+            problems += style_problems(value, tag)
     return list(dict.fromkeys(problems))
 
 
+def style_problems(value: str, tag: str = "") -> list[str]:
+    """Why parts of a ``style`` attribute are dropped (the rest is kept)."""
+    where = f" on <{tag}>" if tag else ""
+    if _BAD_CSS_RE.search(value):
+        return [
+            f"style={value[:60]!r}{where} loads or escapes something (no url(), @import or "
+            "backslashes in style; the attribute is removed)"
+        ]
+    out = []
+    for decl in value.split(";"):
+        name = decl.split(":", 1)[0].strip().lower()
+        if name and name not in STYLE_PROPERTIES:
+            out.append(
+                f"style property {name}:{where} is not allowed (allowed: "
+                f"{', '.join(sorted(STYLE_PROPERTIES))})"
+            )
+    return out
+
+
 def _keep_url(tag: str, attr: str, value: str) -> str | None:
+    if attr == "style" and _BAD_CSS_RE.search(value):
+        return None
     if attr in URL_ATTRIBUTES and url_problem(value, attribute=attr, local_only=attr == "src"):
         return None
     return value
@@ -188,6 +229,7 @@ def clean(fragment: str, *, drop: frozenset[str] = CONTENT_TAGS) -> str:
         link_rel=None,
         strip_comments=True,
         attribute_filter=_keep_url,
+        filter_style_properties=set(STYLE_PROPERTIES),
     )
 
 
