@@ -73,5 +73,7 @@ def make_safety_tree(dest: Path, cases: list[dict[str, Any]]) -> Path:
     return root
 
 
-def build_env() -> dict[str, str]:
-    return {**os.environ, "TALKBOOK_CI_SECRET": CANARY}
+def build_env(out: Path) -> dict[str, str]:
+    """The build's environment: a secret to leak, and where the output goes (for the
+    notebook that tries to plant a page there)."""
+    return {**os.environ, "TALKBOOK_CI_SECRET": CANARY, "TALKBOOK_TEST_OUT": str(out)}

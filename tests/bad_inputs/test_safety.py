@@ -47,7 +47,7 @@ def _build(root: Path, out: Path) -> tuple[int, str, float]:
         text=True,
         timeout=400,
         cwd=root,
-        env=build_env(),
+        env=build_env(out),
     )
     return proc.returncode, ANSI_RE.sub("", proc.stdout + proc.stderr), time.perf_counter() - start
 
@@ -282,6 +282,17 @@ def test_notebook_reads_catalog_again_when_it_changes(safety_build):
     _build(root, out.parent)
     after = int(re.search(r"tags: (\d+)", page.read_text(encoding="utf-8"))[1])
     assert after == before + 1, "the notebook's output is stale"
+
+
+def test_no_svg_or_planted_page_published(safety_build):
+    html = safety_build["out"] / "html"
+    assert not (html / "planted.html").exists(), "the page a notebook planted was published"
+    for svg in html.rglob("*.svg"):
+        if "_static" in svg.parts:
+            continue
+        assert b"onload" not in svg.read_bytes(), svg
+    assert not list(html.glob("_downloads/*/payload.html"))
+    assert not list(html.glob("_images/payload*"))
 
 
 # ---------------------------------------------------------------------------- talkbook check

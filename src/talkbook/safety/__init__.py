@@ -71,14 +71,8 @@ def _mime_type(node: nodes.Node) -> str | None:
     return None
 
 
-def _location(node: nodes.Node, docname: str) -> nodes.Node | tuple[str, int | None]:
-    """The node when it knows its line, else the page and the nearest ancestor's line."""
-    here: nodes.Node | None = node
-    while here is not None:
-        if getattr(here, "line", None):
-            return here if here is node and node.source else (docname, here.line)
-        here = here.parent
-    return (docname, None)
+def _location(node: nodes.Node, docname: str):
+    return paths.location(node, docname)
 
 
 def _front_matter_line(app: Sphinx, docname: str, needle: str) -> int | None:

@@ -96,16 +96,29 @@ def project_files(root: Path) -> list[Path]:
     return found
 
 
-def snapshot(root: Path) -> dict[str, tuple[int, int, int, int]]:
-    """rel path -> (size, mtime_ns, ctime_ns, inode). ctime cannot be set back by a program,
-    so a rewrite that restores the mtime still shows."""
+def _walk(folder: Path) -> list[Path]:
+    found = []
+    for dirpath, _dirnames, filenames in os.walk(folder):
+        found += [Path(dirpath, f) for f in filenames]
+    return found
+
+
+def snapshot(root: Path, extra: tuple[Path, ...] = ()) -> dict[str, tuple[int, int, int, int]]:
+    """rel path -> (size, mtime_ns, ctime_ns, inode) of the project's files and of every file
+    under ``extra`` folders (the HTML output and the doctrees: a notebook writing there would
+    publish a page or change another page's parsed document). ctime cannot be set back by a
+    program, so a rewrite that restores the mtime still shows."""
     snap = {}
-    for path in project_files(root):
+    listed = project_files(root)
+    for folder in extra:
+        if folder.is_dir():
+            listed += _walk(folder)
+    for path in listed:
         try:
             st = path.lstat()
         except OSError:
             continue
-        snap[path.relative_to(root).as_posix()] = (
+        snap[Path(os.path.relpath(path, root)).as_posix()] = (
             st.st_size,
             st.st_mtime_ns,
             st.st_ctime_ns,
@@ -279,6 +292,12 @@ def project_root(app: Sphinx) -> Path:
     return Path(app.srcdir, setting).resolve() if setting else Path(app.srcdir).resolve()
 
 
+def _outputs(app: Sphinx) -> tuple[Path, ...]:
+    """The build's HTML and doctree folders when they lie outside the project (inside it, git
+    ignores them, so they are walked here as well)."""
+    return (Path(app.outdir), Path(app.doctreedir))
+
+
 def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     """Before a notebook is parsed (and executed): note its data reads, drop a stale cached
     run, snapshot the project and the live child processes."""
@@ -297,7 +316,7 @@ def on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
         logger.info(f"talkbook.safety: {docname} reads changed files; running it again")
     if app.config.talkbook_safety_guard_execution:
         become_subreaper()
-        _state(app)[docname] = (snapshot(root), descendants())
+        _state(app)[docname] = (snapshot(root, _outputs(app)), descendants())
 
 
 def on_doctree_read_guard(app: Sphinx, docname: str) -> None:
@@ -306,7 +325,15 @@ def on_doctree_read_guard(app: Sphinx, docname: str) -> None:
     if run is None:
         return
     before_files, before_procs = run
-    changes = compare(before_files, snapshot(project_root(app)))
+    root = project_root(app)
+    after_files = snapshot(root, _outputs(app))
+    changes = compare(before_files, after_files)
+    # a file planted in the HTML output would be published even by a --keep-going build
+    html_out = Path(os.path.realpath(app.outdir))
+    for rel in after_files.keys() - before_files.keys():
+        planted = Path(os.path.realpath(root / rel))
+        if planted.is_relative_to(html_out):
+            planted.unlink(missing_ok=True)
     if changes:
         shown = ", ".join(changes[:5]) + (
             f" and {len(changes) - 5} more" if len(changes) > 5 else ""

@@ -28,6 +28,38 @@ from .html import url_scheme
 logger = logging.getLogger(__name__)
 
 FIX = "keep the file inside the repository, next to the page, and use a relative path"
+# images a page may show (Sphinx copies them next to the pages: an .html "image" would be a
+# page on the site's origin); SVG is allowed when it holds no script
+IMAGE_SUFFIXES = frozenset(
+    {".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".bmp", ".ico", ".svg"}
+)
+# downloads a browser would render as a document of the site (script on its origin)
+ACTIVE_SUFFIXES = frozenset(
+    {".html", ".htm", ".xhtml", ".shtml", ".svg", ".svgz", ".xml", ".xsl", ".xslt", ".mht"}
+)
+_SVG_ACTIVE_RE = re.compile(
+    rb"<\s*script|\bon[a-z]+\s*=|javascript:|<\s*foreignobject|<\s*iframe|<\s*embed|"
+    rb"<\s*object|xlink:href\s*=\s*[\"']?\s*(?!#)|\bhref\s*=\s*[\"']?\s*(?!#)[a-z]+:",
+    re.I,
+)
+
+
+def svg_problem(path: Path) -> str | None:
+    """Why an SVG file may not be published (opened directly, it is a page of the site and
+    runs its script), or None. Bounded read: SVGs over 5 MB are refused."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(5_000_001)
+    except OSError:
+        return None  # Sphinx reports a missing image itself
+    if len(data) > 5_000_000:
+        return f"{path.name}: SVG over 5 MB (export it as PNG)"
+    if _SVG_ACTIVE_RE.search(data):
+        return (
+            f"{path.name}: SVG with script, event handlers or external links is not allowed "
+            "(export it as PNG, or remove the script)"
+        )
+    return None
 
 
 def confine(path: Path | str, roots: list[Path], *, shown: str | None = None) -> str | None:
@@ -234,6 +266,17 @@ def _local(uri: str) -> bool:
     return url_scheme(uri) is None and not uri.startswith(("//", "data:"))
 
 
+def location(node: nodes.Node, docname: str):
+    """The node when it knows its file and line, else the page and the nearest ancestor's
+    line (notebook outputs and reST links carry none themselves)."""
+    here: nodes.Node | None = node
+    while here is not None:
+        if getattr(here, "line", None):
+            return here if here is node and node.source else (docname, here.line)
+        here = here.parent
+    return (docname, None)
+
+
 def check_doctree(app: Sphinx, doctree: nodes.document) -> None:
     """Images, downloads and literal blocks read from files outside the project are removed
     before Sphinx copies them to the output (runs before the image/download collectors)."""
@@ -245,8 +288,18 @@ def check_doctree(app: Sphinx, doctree: nodes.document) -> None:
             continue
         _, filename = env.relfn2path(uri.replace("*", "x"), docname)
         why = problem_for(app, Path(filename), uri)
+        suffix = Path(filename).suffix.lower()
+        if not why and "*" not in uri and suffix not in IMAGE_SUFFIXES:
+            why = (
+                f"{uri!r} is not an image file (use {', '.join(sorted(IMAGE_SUFFIXES))}; "
+                "other files would be published as pages of the site)"
+            )
+        if not why and suffix == ".svg":
+            why = svg_problem(Path(filename))
         if why:
-            logger.warning(f"image: {why}", location=node, type="talkbook", subtype="safety")
+            logger.warning(
+                f"image: {why}", location=location(node, docname), type="talkbook", subtype="safety"
+            )
             node.replace_self(nodes.inline(text=node.get("alt", "")))
     for node in list(doctree.findall(addnodes.download_reference)):
         target = node.get("reftarget", "")
@@ -254,8 +307,18 @@ def check_doctree(app: Sphinx, doctree: nodes.document) -> None:
             continue
         _, filename = env.relfn2path(target, docname)
         why = problem_for(app, Path(filename), target)
+        if not why and Path(filename).suffix.lower() in ACTIVE_SUFFIXES:
+            why = (
+                f"{target!r}: a {Path(filename).suffix} file would open as a page of the site "
+                "and run its script (zip it, or link its source on the repository)"
+            )
         if why:
-            logger.warning(f"download: {why}", location=node, type="talkbook", subtype="safety")
+            logger.warning(
+                f"download: {why}",
+                location=location(node, docname),
+                type="talkbook",
+                subtype="safety",
+            )
             node.replace_self(nodes.inline(text=node.astext()))
     for node in list(doctree.findall(nodes.literal_block)):
         source = node.get("source")
@@ -263,7 +326,10 @@ def check_doctree(app: Sphinx, doctree: nodes.document) -> None:
             why = problem_for(app, Path(source), source)
             if why:
                 logger.warning(
-                    f"literal block: {why}", location=node, type="talkbook", subtype="safety"
+                    f"literal block: {why}",
+                    location=location(node, docname),
+                    type="talkbook",
+                    subtype="safety",
                 )
                 node.replace_self(nodes.paragraph(text=""))
 
