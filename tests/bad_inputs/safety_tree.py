@@ -43,8 +43,8 @@ def make_safety_tree(dest: Path, cases: list[dict[str, Any]]) -> Path:
             path = root / target
             path.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(SAFETY_FILES / source, path)
-            if target.endswith(".md"):
-                docs.append(target[: -len(".md")])
+            if target.endswith((".md", ".ipynb")):
+                docs.append(target.rsplit(".", 1)[0])
     (root / "book/notes/passwd-link.txt").symlink_to("/etc/passwd")
     (root / ".git").mkdir()
     (root / ".git/config").write_text(

@@ -293,6 +293,8 @@ def test_no_svg_or_planted_page_published(safety_build):
         assert b"onload" not in svg.read_bytes(), svg
     assert not list(html.glob("_downloads/*/payload.html"))
     assert not list(html.glob("_images/payload*"))
+    widgets = (html / "book" / "nb-widgets.html").read_text(encoding="utf-8")
+    assert "widget-state+json" not in widgets and "html-manager" not in widgets
 
 
 # ---------------------------------------------------------------------------- talkbook check
