@@ -7,6 +7,7 @@ not a terminal.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import json
@@ -40,7 +41,7 @@ from .catalog import (
     validate_table,
     write_table,
 )
-from .files import Project, ProjectError, write_atomic
+from .files import Project, ProjectError, WriteError, describe_os_error, write_atomic, write_lock
 from .frontmatter import read_page
 
 KINDS = ("review", "memo", "essay")
@@ -299,30 +300,11 @@ def new(
         title=title,
     )
 
-    toc_text = new_toc = None
-    if toc:
-        try:
-            toc_text = project.toc_path.read_text(encoding="utf-8")
-            new_toc = _toc_with(project, cat, toc_text, docname, conference, kind)
-        except (OSError, UnicodeDecodeError, toc_mod.TocError) as err:
-            fail(
-                f"cannot add the page to _toc.yml: {err} — nothing was written "
-                f"(fix _toc.yml, or use --no-toc and add `- file: {docname}` yourself)"
-            )
-
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        write_atomic(path, text.encode("utf-8"), exclusive=True)
-    except FileExistsError:
-        fail(f"{display_path(path)} already exists; `talkbook new` never overwrites a file")
-    if new_toc is not None:
-        try:
-            if project.toc_path.read_text(encoding="utf-8") != toc_text:
-                raise OSError("_toc.yml changed while the page was being written")
-            write_atomic(project.toc_path, new_toc.encode("utf-8"))
-        except OSError as err:
-            path.unlink()
-            fail(f"cannot write _toc.yml: {err}; the page was not created")
+        with write_lock(project.root):
+            new_toc = _write_new_page(project, cat, path, text, docname, conference, kind, toc)
+    except WriteError as err:
+        fail(str(err))
     out.print(f"created {display_path(path)}", markup=False)
     if new_toc is not None:
         line = next(e.line for e in toc_mod.parse(new_toc)[0].files if e.value == docname)
@@ -333,6 +315,48 @@ def new(
         "next: write the note, replace the TODO description, then run `talkbook check`",
         markup=False,
     )
+
+
+def _write_new_page(
+    project: Project,
+    cat: Catalog,
+    path: Path,
+    text: str,
+    docname: str,
+    conference: str | None,
+    kind: str,
+    toc: bool,
+) -> str | None:
+    """Create the page and add it to the toc (under the write lock): both or neither.
+    Returns the new toc text (None with --no-toc)."""
+    toc_text = new_toc = None
+    if toc:
+        try:
+            toc_text = project.toc_path.read_text(encoding="utf-8")
+            new_toc = _toc_with(project, cat, toc_text, docname, conference, kind)
+        except (OSError, UnicodeDecodeError, toc_mod.TocError) as err:
+            fail(
+                f"cannot add the page to _toc.yml: {err} — nothing was written "
+                f"(fix _toc.yml, or use --no-toc and add `- file: {docname}` yourself)"
+            )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, text.encode("utf-8"), exclusive=True)
+    except FileExistsError:
+        fail(f"{display_path(path)} already exists; `talkbook new` never overwrites a file")
+    except OSError as err:
+        raise WriteError(describe_os_error(path, err) + "; nothing was written") from None
+    if new_toc is not None:
+        try:
+            if project.toc_path.read_text(encoding="utf-8") != toc_text:
+                raise OSError("_toc.yml changed while the page was being written")
+            write_atomic(project.toc_path, new_toc.encode("utf-8"))
+        except OSError as err:
+            with contextlib.suppress(OSError):
+                path.unlink()
+            reason = describe_os_error(project.toc_path, err) if err.errno else str(err)
+            raise WriteError(f"{reason}; the page was not created") from None
+    return new_toc
 
 
 def _is_date(value: str) -> bool:
@@ -425,7 +449,29 @@ def _toc_with(
 
 
 def _add_row(project: Project, key: str, values: dict[str, str]) -> None:
-    """Validate one new row against the schema and the catalog, then rewrite the file."""
+    """Validate one new row against the schema and the catalog, then rewrite the file, under
+    the repository's write lock (concurrent runs each add their row; none is lost)."""
+    try:
+        with write_lock(project.root):
+            _add_row_locked(project, key, values)
+    except WriteError as err:
+        fail(str(err))
+
+
+def _write_table_atomic(path: Path, rows, table, order) -> None:
+    """``write_table`` into a scratch file, then the bytes atomically into place (a unique
+    temporary name: never a half-written catalog, never two writers on one temp file)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        scratch = Path(tmp) / path.name
+        write_table(scratch, rows, table, order)
+        data = scratch.read_bytes()
+    try:
+        write_atomic(path, data)
+    except OSError as err:
+        raise WriteError(describe_os_error(path, err) + "; the file was not changed") from None
+
+
+def _add_row_locked(project: Project, key: str, values: dict[str, str]) -> None:
     frames, schema, problems = collect(project.data_dir)
     table = schema[key]
     path = project.data_dir / table.file
@@ -474,14 +520,17 @@ def _add_row(project: Project, key: str, values: dict[str, str]) -> None:
         if key != "conferences"
         else pd.concat([frames["conferences"], pd.DataFrame([row])])
     )
-    write_table(path, rows, table, conference_order(confs))
+    _write_table_atomic(path, rows, table, conference_order(confs))
     _, _, after = collect(project.data_dir)
     if after:  # cannot happen after the checks above; never leave a broken catalog behind
         write_atomic(path, before)
         fail(f"writing the row would break the catalog; {shown} was restored", after)
     line = next(
-        r["_line"] for r in read_table(path, table)[0].to_dict("records") if r["id"] == row["id"]
+        (r["_line"] for r in read_table(path, table)[0].to_dict("records") if r["id"] == row["id"]),
+        None,
     )
+    if line is None:  # the file changed under us (a writer that does not take the lock)
+        fail(f"{shown}: the row {row['id']!r} is not in the file after writing it (run again)")
     console().print(f"added {row['id']!r} to {shown}:{line}", markup=False)
 
 
@@ -569,8 +618,6 @@ def add_talk(
 ) -> None:
     """Add a talk to data/talks.csv (validated, in canonical order)."""
     project = obj.project()
-    if order is None:
-        order = _next_order(project, conference, day) if day else ""
     values = {
         "id": id_,
         "conference": conference,
@@ -589,7 +636,13 @@ def add_talk(
         "summary": summary,
     }
     values.update(_parse_sets(sets))
-    _add_row(project, "talks", values)
+    try:
+        with write_lock(project.root):  # the default order reads the file it then writes
+            if values["order"] is None:
+                values["order"] = _next_order(project, conference, day) if day else ""
+            _add_row(project, "talks", values)
+    except WriteError as err:
+        fail(str(err))
 
 
 @main.command("add-conference")
@@ -652,6 +705,14 @@ def add_tag(obj: Context, id_, label, label_en, description) -> None:
 def fmt(obj: Context, check_only: bool) -> None:
     """Rewrite the catalog CSVs in canonical order and format."""
     project = obj.project()
+    try:
+        with write_lock(project.root):
+            _fmt_locked(project, check_only)
+    except WriteError as err:
+        fail(str(err))
+
+
+def _fmt_locked(project: Project, check_only: bool) -> None:
     frames, schema, problems = collect(project.data_dir)
     unreadable = [p for p in problems if any(u in p.message for u in check_mod.UNREADABLE)]
     if unreadable:
@@ -669,7 +730,10 @@ def fmt(obj: Context, check_only: bool) -> None:
                 continue
             changed.append(display_path(path))
             if not check_only:
-                write_table(path, rows, table, order)
+                try:
+                    write_atomic(path, scratch.read_bytes())
+                except OSError as err:
+                    raise WriteError(describe_os_error(path, err)) from None
     verb = "would reformat" if check_only else "reformatted"
     for shown in changed:
         out.print(f"{verb} {shown}", markup=False)

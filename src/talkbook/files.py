@@ -3,9 +3,13 @@ atomic writes. Shared by ``talkbook check``, ``talkbook new`` and ``talkbook sta
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import hashlib
 import os
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -163,3 +167,71 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+# --------------------------------------------------------------------------- one writer
+
+LOCK_TIMEOUT_S = 120.0
+_HELD: dict[str, int] = {}
+
+
+class WriteError(Exception):
+    """A write the command promised cannot happen; ``str()`` is ``path: problem (fix)``."""
+
+
+def lock_path(root: Path) -> Path:
+    """Where the write lock of the repository at ``root`` lives: a file in the system's
+    temporary folder named after the repository (never a file in the repository, which may be
+    read-only and whose status should stay clean)."""
+    digest = hashlib.sha256(os.fsencode(os.path.realpath(root))).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"talkbook-{digest}.lock"
+
+
+@contextlib.contextmanager
+def write_lock(root: Path, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
+    """Hold the repository's write lock: commands that read, change and write ``_toc.yml`` or
+    a catalog CSV run one at a time, so none overwrites another's change."""
+    import filelock
+
+    key = str(lock_path(root))
+    if _HELD.get(key):  # already held by this process (a command calling a helper that locks)
+        _HELD[key] += 1
+        try:
+            yield
+        finally:
+            _HELD[key] -= 1
+        return
+    lock = filelock.FileLock(str(lock_path(root)), timeout=timeout, mode=0o666)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        raise WriteError(
+            f"{lock_path(root)}: another talkbook command has been writing to this repository "
+            f"for {timeout:.0f} s (wait for it to finish, or remove the file if no talkbook "
+            "command is running)"
+        ) from None
+    except OSError as err:
+        raise WriteError(describe_os_error(lock_path(root), err)) from None
+    _HELD[key] = 1
+    try:
+        yield
+    finally:
+        _HELD[key] = 0
+        lock.release()
+
+
+def describe_os_error(path: Path, err: OSError) -> str:
+    """``path: problem (fix)`` for an error writing ``path``."""
+    shown = str(path)
+    try:
+        shown = os.path.relpath(path)
+    except ValueError:
+        pass
+    if err.errno == errno.EROFS:
+        return f"{shown}: the file system is read-only (run the command in a writable checkout)"
+    if err.errno in (errno.EACCES, errno.EPERM):
+        return f"{shown}: permission denied (check the file's and its folder's permissions)"
+    if err.errno == errno.ENOSPC:
+        return f"{shown}: no space left on the device (free some space and run it again)"
+    reason = err.strerror or err.__class__.__name__
+    return f"{shown}: cannot write: {reason} (fix the problem and run the command again)"
