@@ -261,6 +261,7 @@ def clear_running(app: Sphinx, exception: Exception | None) -> None:
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("talkbook.config")
     app.setup_extension("talkbook.i18n")
+    app.setup_extension("talkbook.safety")  # a stranger's note or notebook cannot harm readers
     for node in (*render.PLACEHOLDERS, pending_toctree):
         app.add_node(node)
     app.add_domain(domain.TalkDomain)
