@@ -23,6 +23,7 @@ from urllib.parse import urljoin
 from sphinx.application import Sphinx
 from sphinx.locale import get_translation
 from sphinx.util import logging
+from sphinx.util.osutil import copyfile
 
 from . import __version__
 from . import config as tb_config
@@ -32,6 +33,7 @@ logger = logging.getLogger(__name__)
 _ = get_translation("talkbook")
 
 CATALOG_FILE = "catalog.json"
+DATA_FOLDER = "data"  # the catalog's CSV files, as published
 NOTE_KINDS = ("review", "memo", "essay")  # front-matter kinds that are notes (see schema.yaml)
 
 
@@ -147,6 +149,21 @@ def catalog_document(app: Sphinx, data: SiteData) -> dict[str, Any]:
         }
         for t in data.tags.values()
     ]
+    notes = [
+        {
+            "id": doc,
+            "url": site_url(app, doc),
+            "title": page.get("title", doc),
+            "kind": page["kind"],
+            "conference": page.get("conference") or None,
+            "day": _int(page.get("day")),
+            "tags": list(page.get("tags", [])),
+            "talks": list(page.get("talks", [])),
+            "description": page.get("description") or None,
+        }
+        for doc, page in sorted(data.pages.items())
+        if page.get("kind") in NOTE_KINDS
+    ]
     return {
         "generator": f"talkbook {__version__}",
         "title": app.config.html_title or app.config.project,
@@ -154,17 +171,30 @@ def catalog_document(app: Sphinx, data: SiteData) -> dict[str, Any]:
         "conferences": conferences,
         "tags": tags,
         "talks": talks,
+        "notes": notes,
+        "data_files": sorted(p.name for p in data_files(app)),
     }
 
 
+def data_files(app: Sphinx) -> list[Path]:
+    """The catalog's CSV files and schema, published as they are under ``data/``."""
+    folder = Path(app.confdir) / tb_config.read(app.config).data_dir
+    return sorted([*folder.glob("*.csv"), *folder.glob("schema.yaml")])
+
+
 def write_catalog(app: Sphinx, exception: Exception | None) -> None:
+    """catalog.json, and copies of the catalog files under ``data/`` (notebooks read them)."""
     if exception is not None or app.builder.format != "html":
         return
     doc = catalog_document(app, site_data(app))
-    path = Path(app.outdir) / CATALOG_FILE
+    outdir = Path(app.outdir)
+    path = outdir / CATALOG_FILE
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     os.replace(tmp, path)
+    (outdir / DATA_FOLDER).mkdir(exist_ok=True)
+    for src in data_files(app):
+        copyfile(src, outdir / DATA_FOLDER / src.name)
 
 
 # --------------------------------------------------------------------------- JSON-LD
