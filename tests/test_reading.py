@@ -831,3 +831,88 @@ def test_downloaded_catalog_notebook_runs_on_its_own(
     )
     assert "Error" not in outputs
     assert not list(tmp_path.iterdir()), "the notebook wrote into its folder"
+
+
+# --------------------------------------------------------------------------- first contribution
+
+
+def test_contributing_quick_start_new_note_works_on_a_fresh_clone(tmp_path: Path) -> None:
+    """The quick start's `talkbook new` line, verbatim, in a fresh clone."""
+    if not (ROOT / ".git").exists():
+        pytest.skip("needs the repository's history to clone")
+    text = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    block = text.split("```bash", 1)[1].split("```", 1)[0]
+    command = re.search(r"^\.venv/bin/talkbook (new .*?)(?<!\\)$", block, re.M | re.S)
+    assert command, "no `talkbook new` line in the quick start"
+    args = command[1].replace("\\\n", " ").split()
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "talkbook.cli", *args],
+        cwd=clone,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    slug = args[args.index("--slug") + 1]
+    assert (clone / "book/notes" / f"{slug}.md").is_file()
+    assert f"book/notes/{slug}" in (clone / "_toc.yml").read_text(encoding="utf-8")
+
+
+def test_make_serve_takes_the_next_port_when_its_port_is_busy(tmp_path: Path) -> None:
+    """The server `make serve` runs (the Makefile's SERVE_PY), with its port taken."""
+    import socket
+    import time
+
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    code = makefile.split("define SERVE_PY\n", 1)[1].split("\nendef", 1)[0]
+    (tmp_path / "index.html").write_text("<p>ok</p>", encoding="utf-8")
+    busy = socket.create_server(("127.0.0.1", 0))
+    port = busy.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-u", "-c", code, "127.0.0.1", str(port), str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        lines = []
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not any("served at" in x for x in lines):
+            lines.append(proc.stdout.readline())
+        out = "".join(lines)
+        assert f"Port {port} is in use" in out and "Traceback" not in out, out
+        url = re.search(r"served at (http://\S+)", out)[1]
+        from urllib.request import urlopen
+
+        with urlopen(url + "index.html", timeout=5) as response:
+            assert response.read() == b"<p>ok</p>"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        busy.close()
+    assert "Traceback" not in proc.stderr.read()
+
+
+def test_math_the_build_cannot_render_is_reported_at_its_line(tmp_path: Path) -> None:
+    """Unreadable TeX fails the strict build with the page and line, and shows as code;
+    a page without math carries no math script at all."""
+    book = mini_book(
+        tmp_path / "book",
+        {
+            "book/intro": "# 처음\n\n수식 없는 쪽.\n",
+            "book/math": "# 수식\n\n좋은 식 $a^2 + b^2 = c^2$.\n\n나쁜 식 $\\frac{1}{$ 이다.\n",
+        },
+    )
+    out = tmp_path / "out"
+    result = jb_build(book, out)
+    log = output_of(result)
+    assert result.returncode != 0
+    assert re.search(r"book/math\.md:5: WARNING: math the build cannot render", log), log[-3000:]
+    assert "Traceback" not in log
+    html = out / "_build" / "html" / "book"
+    page = soup(html / "math.html")
+    assert page.select("span.math math") and page.select("code.talkbook-math-error")
+    intro = (html / "intro.html").read_text(encoding="utf-8")
+    assert "MathJax" not in intro and "<math" not in intro
