@@ -809,6 +809,8 @@ def test_demos_are_published_as_notebooks(built_book: Path) -> None:
     page = soup(built_book / "book/demos/amdahl.html")
     launch = [a["href"] for a in page.select(".dropdown-launch-buttons a")]
     assert not any(".md" in u and "colab" in u for u in launch), launch
+    downloads = [a["href"] for a in page.select(".dropdown-download-buttons a")]
+    assert "amdahl.ipynb" in downloads, downloads  # the published notebook, beside the page
 
 
 @pytest.mark.slow

@@ -6,6 +6,7 @@
   cell installs, only when missing, the packages its code imports that the book's
   ``requirements.txt`` pins (``myst_nb`` -> ``myst-nb==...``), so a downloaded copy, Colab or
   Binder runs it as the book did.
+* The page's ".ipynb" download button fetches that notebook.
 * Launch buttons: Colab opens ``.ipynb`` files from GitHub only, so with
   ``talkbook_notebooks_branch`` set (a branch that CI fills with the converted notebooks)
   the Colab and Binder buttons open ``<page>.ipynb`` on that branch. Without it, the Colab
@@ -41,6 +42,13 @@ def is_notebook_source(path: Path) -> bool:
     with path.open(encoding="utf-8") as fh:
         head = fh.read(4096)
     return bool(JUPYTEXT_HEADER.match(head))
+
+
+def is_notebook_page(app: Sphinx, pagename: str) -> bool:
+    if pagename not in app.env.found_docs:
+        return False
+    path = Path(app.env.doc2path(pagename))
+    return path.is_file() and is_notebook_source(path)
 
 
 def pinned_requirements(confdir: Path) -> dict[str, str]:
@@ -147,8 +155,17 @@ def point_launch_buttons(
     options = app.config.html_theme_options
     launch = options.get("launch_buttons", {}) or {}
     parts = _repo_parts(app)
+    published = (
+        context["pathto"](f"{pagename}.ipynb", 1) if is_notebook_page(app, pagename) else None
+    )
     for group in context.get("header_buttons", []) or []:
         buttons = group.get("buttons") if isinstance(group, dict) else None
+        for button in buttons or []:
+            # ".ipynb" download: the published notebook (with its setup cell), not the theme's
+            # plain conversion under _sources/
+            url = str(button.get("url", ""))
+            if published and "/_sources/" in url and url.endswith(".ipynb"):
+                button["url"] = published
         if not buttons or not any(
             "Colab" in b.get("text", "") or "Binder" in b.get("text", "") for b in buttons
         ):
