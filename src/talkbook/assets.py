@@ -19,6 +19,7 @@ import io
 import json
 import re
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -78,8 +79,25 @@ def _char(value: str) -> str:
     return value[1] if value.startswith("\\") and len(value) > 1 else value[0]
 
 
-def used_codepoints(outdir: Path) -> set[int]:
-    """Glyphs the site draws: icon classes in its pages plus the theme's CSS-only icons."""
+def icon_classes(app: Sphinx, outdir: Path) -> set[str]:
+    """``fa-*`` classes in the site's pages. Only pages written by this build are read
+    (a no-change build of a large book reads none); the names found before are kept in
+    the doctree folder, so the set only grows until the next full build."""
+    state = Path(app.doctreedir) / "talkbook-icons.json"
+    try:
+        names = set(json.loads(state.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        names = set()
+    since = getattr(app, "_talkbook_build_start", 0.0)
+    for page in outdir.rglob("*.html"):
+        if page.stat().st_mtime >= since:
+            names.update(m.decode() for m in USED_CLASS.findall(page.read_bytes()))
+    state.write_text(json.dumps(sorted(names)), encoding="utf-8")
+    return names
+
+
+def used_codepoints(outdir: Path, names: set[str]) -> set[int]:
+    """Glyphs the site draws: its icon classes plus the theme's CSS-only icons."""
     css_path = outdir / THEME_CSS
     if not css_path.is_file():
         return set()
@@ -89,9 +107,6 @@ def used_codepoints(outdir: Path) -> set[int]:
         for name in re.findall(r"\.(fa-[a-z0-9-]+)", selectors):
             by_class[name] = _char(content)
     used = {_char(v) for v in ICON_VAR.findall(css)}
-    names: set[str] = set()
-    for page in outdir.rglob("*.html"):
-        names.update(m.decode() for m in USED_CLASS.findall(page.read_bytes()))
     used.update(by_class[n] for n in names if n in by_class)
     return {ord(c) for c in used}
 
@@ -121,7 +136,7 @@ def trim_icon_fonts(app: Sphinx, exception: Exception | None) -> None:
         return
     outdir = Path(app.outdir)
     fonts = sorted((outdir / FONT_DIR).glob("*.woff2"))
-    codepoints = used_codepoints(outdir)
+    codepoints = used_codepoints(outdir, icon_classes(app, outdir))
     if not fonts or not codepoints:
         return
     cache = Path(app.doctreedir) / "talkbook-icons"
@@ -145,7 +160,12 @@ def trim_icon_fonts(app: Sphinx, exception: Exception | None) -> None:
             shutil.copyfile(cached, path)
 
 
+def note_build_start(app: Sphinx) -> None:
+    app._talkbook_build_start = time.time() - 2  # type: ignore[attr-defined]  # mtime granularity
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("builder-inited", note_build_start)
     app.connect("config-inited", on_config_inited)
     app.connect("html-page-context", dedupe_scripts, priority=900)
     app.connect("build-finished", trim_icon_fonts)
