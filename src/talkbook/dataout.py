@@ -222,7 +222,7 @@ def talk_event(app: Sphinx, data: SiteData, talk_id: str) -> dict[str, Any]:
         "name": talk["title"],
         "alternateName": talk["title_en"],
         "description": talk["summary"],
-        "inLanguage": "ko",
+        "inLanguage": app.config.language or "en",
         "keywords": [data.tags[t]["label"] for t in talk["tags"]],
         "superEvent": superevent,
     }
