@@ -27,12 +27,33 @@ install: $(STAMP)
 build: install
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 
-## serve: build, then serve the book on http://127.0.0.1:8000
+# The server `make serve` runs: the first free port from PORT on (PORT..PORT+19), the URL
+# printed only once the port is ours, a clean message (no traceback) when none is free.
+define SERVE_PY
+import functools, http.server, sys
+host, first, root = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=root)
+for port in range(first, first + 20):
+    try:
+        server = http.server.ThreadingHTTPServer((host, port), handler)
+        break
+    except OSError:
+        continue
+else:
+    sys.exit(f"Ports {first}-{first + 19} on {host} are all in use: stop the other server, or choose a port: make serve PORT=9000")
+if port != first:
+    print(f"  Port {first} is in use; serving on port {port} instead.")
+print(f"\n  talkbook is served at http://{host}:{port}/   (Ctrl+C to stop)\n", flush=True)
+try:
+    server.serve_forever()
+except KeyboardInterrupt:
+    print("\n  stopped.")
+endef
+export SERVE_PY
+
+## serve: build, then serve the book on http://127.0.0.1:8000 (or the next free port)
 serve: build
-	@echo ""
-	@echo "  talkbook is served at http://$(HOST):$(PORT)/   (Ctrl+C to stop)"
-	@echo ""
-	$(BIN)/python -m http.server $(PORT) --bind $(HOST) --directory $(HTML)
+	@$(BIN)/python -c "$$SERVE_PY" $(HOST) $(PORT) $(HTML)
 
 ## chromium: Debian's Chromium and Korean fonts for the browser tests (installed when missing and root)
 chromium:
@@ -54,9 +75,10 @@ check: install
 	$(BIN)/talkbook check
 
 ## lab: JupyterLab with jupytext, so the MyST notebooks in book/demos open as notebooks
+##      (as root, e.g. in a container, it passes --allow-root, which Jupyter asks for)
 lab: install
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-lab.txt
-	$(BIN)/jupyter lab book/demos
+	$(BIN)/jupyter lab book/demos $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 ## search-eval: stock Sphinx search vs ours on the same book (recall@5, MRR, index size)
 search-eval: install chromium

@@ -1,5 +1,7 @@
 """Reading experience of the built book: screens, sharing tags, sitemap, 404, redirects,
-navigation and accessibility (talkbook.meta + talkbook.css).
+navigation and accessibility (talkbook.meta + talkbook.css); a light, offline page
+(talkbook.assets, talkbook.mathml); data for others (talkbook.dataout, talkbook.feeds);
+notebooks readers can run (talkbook.notebooks).
 
 Screenshots of four pages at desktop and phone widths, light and dark, are saved under
 ``_build/screenshots/`` for review. Browser tests block every request that leaves the local
@@ -9,7 +11,9 @@ server (MathJax from a CDN, for instance), so they run the same without a networ
 from __future__ import annotations
 
 import functools
+import gzip
 import http.server
+import json
 import re
 import subprocess
 import sys
@@ -17,7 +21,7 @@ import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 import pytest
 import yaml
@@ -37,6 +41,20 @@ PAGES = {
     "talk": "talks/deview-2019-ai-suite.html",
     "catalog": "book/catalog.html",
 }
+# one page of every kind, for the browser checks (external requests, console errors)
+PAGE_KINDS = {
+    **PAGES,
+    "conference": "conferences/deview-2019.html",
+    "tag": "tags/index.html",
+    "thread": "book/threads/ml-platforms.html",
+    "demo-math": "book/demos/amdahl.html",
+    "demo-tables": "book/demos/python-profiling.html",
+    "demo-itables": "book/demos/catalog-in-numbers.html",
+    "glossary": "book/glossary.html",
+    "search": "search.html",
+}
+NOTE_BUDGET_GZIP = 300 * 1024  # a note page's first visit, every resource counted
+ATOM = "{http://www.w3.org/2005/Atom}"
 SCREENS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 375, "height": 812}}
 MODES = ("light", "dark")
 
@@ -252,6 +270,41 @@ def new_context(browser, served_book: str, screen: str, mode: str):
     return context
 
 
+def rendering_fonts(context, pg, selector: str) -> list[str]:
+    """The fonts Chromium actually used to draw the first Hangul text under *selector*
+    (DevTools' CSS.getPlatformFontsForNode), not what the stylesheet asks for."""
+    handle = pg.evaluate_handle(
+        f"""[...document.querySelectorAll({selector!r})]
+              .find(e => /[가-힣]/.test(e.textContent) && e.offsetParent)"""
+    )
+    assert handle.as_element(), f"no visible Hangul text under {selector}"
+    cdp = context.new_cdp_session(pg)
+    try:
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        doc = cdp.send("DOM.getDocument", {"depth": 0})
+        pg.evaluate("e => e.setAttribute('data-font-probe', '1')", handle)
+        node = cdp.send(
+            "DOM.querySelector", {"nodeId": doc["root"]["nodeId"], "selector": "[data-font-probe]"}
+        )["nodeId"]
+        # the text node's fonts: the element's own run of Hangul
+        child = cdp.send("DOM.describeNode", {"nodeId": node, "depth": 1})["node"]
+        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        if not fonts and child.get("children"):
+            fonts = cdp.send(
+                "CSS.getPlatformFontsForNode", {"nodeId": child["children"][0]["nodeId"]}
+            )["fonts"]
+        pg.evaluate("e => e.removeAttribute('data-font-probe')", handle)
+        return [f["familyName"] for f in fonts if f.get("glyphCount", 0) > 0]
+    finally:
+        cdp.detach()
+
+
+def korean_font(family: str) -> bool:
+    """A family that has Hangul: one of the Korean families talkbook.css asks for."""
+    return bool(re.search(r"CJK|Nanum|Gothic|Malgun|Apple SD|Noto Sans KR", family, re.I))
+
+
 def open_page(pg, url: str) -> None:
     pg.goto(url, wait_until="load")
     pg.evaluate("document.fonts.ready.then(() => true)")
@@ -281,8 +334,13 @@ def test_screens(browser, served_book: str, screen: str, mode: str) -> None:
             assert scroll <= inner, (
                 f"{path} overflows sideways at {SCREENS[screen]['width']}px: {scroll} > {inner}"
             )
-            assert pg.evaluate(
-                "document.fonts.check('16px ' + getComputedStyle(document.body).fontFamily, '한글')"
+            # the font that drew the Hangul, and one the stylesheet names (not a system fallback)
+            fonts = rendering_fonts(context, pg, "article p")
+            declared = pg.evaluate(
+                "getComputedStyle(document.querySelector('article p')).fontFamily"
+            )
+            assert any(korean_font(f) and f in declared for f in fonts), (
+                f"{path}: Hangul drawn with {fonts}, the stylesheet asks for {declared}"
             )
     finally:
         context.close()
@@ -485,3 +543,378 @@ def test_incremental_build_keeps_every_document_in_the_sitemap(tmp_path: Path) -
     result = jb_build(src, out)
     assert result.returncode == 0, output_of(result)[-3000:]
     assert sitemap() == full  # same entries, none twice
+
+
+# --------------------------------------------------------------------------- light and offline
+
+
+class Visit:
+    """One page load in a fresh (cold-cache) context: what it fetched, from where, and what
+    the console said. Requests leaving the local server are blocked and recorded."""
+
+    def __init__(self, browser, served_book: str, path: str, screen: str = "desktop") -> None:
+        self.external: list[str] = []
+        self.errors: list[str] = []
+        self.local: list[str] = []
+        context = browser.new_context(viewport=SCREENS[screen])
+        context.add_init_script("localStorage.setItem('mode', 'light');")
+
+        def route(r) -> None:
+            if r.request.url.startswith(served_book):
+                self.local.append(r.request.url)
+                r.continue_()
+            elif r.request.url.startswith("data:"):
+                r.continue_()
+            else:
+                self.external.append(r.request.url)
+                r.abort()
+
+        context.route("**/*", route)
+        pg = context.new_page()
+        target = f"{served_book}/{path}"
+
+        def console(m) -> None:
+            # a missing URL answered with the 404 page logs that status for the page itself
+            if m.type == "error" and m.location.get("url") != target:
+                self.errors.append(f"{m.text} ({m.location.get('url')})")
+
+        pg.on("console", console)
+        pg.on("pageerror", lambda e: self.errors.append(str(e)))
+        try:
+            pg.goto(target, wait_until="networkidle")
+        finally:
+            context.close()
+
+    def gzip_bytes(self, root: Path) -> tuple[int, list[tuple[int, str]]]:
+        """Total gzip size of every local resource fetched (what a compressing host sends)."""
+        sizes = []
+        for url in dict.fromkeys(self.local):
+            rel = unquote(urlparse(url).path).lstrip("/") or "index.html"
+            file = root / rel
+            if file.is_file():
+                sizes.append((len(gzip.compress(file.read_bytes(), 6)), rel))
+        return sum(s for s, _ in sizes), sorted(sizes, reverse=True)
+
+
+@pytest.fixture(scope="module")
+def visits(browser, served_book: str, hosted_book: tuple[str, str]) -> dict[str, Visit]:
+    """Each kind of page, loaded once with a cold cache; the 404 page as a static host
+    serves it for a missing URL under the site's path."""
+    out = {kind: Visit(browser, served_book, path) for kind, path in PAGE_KINDS.items()}
+    origin, site = hosted_book
+    out["404"] = Visit(browser, origin, site[len(origin) + 1 :] + "no/such/deep/page.html")
+    return out
+
+
+@pytest_browser
+def test_no_page_requests_anything_outside_the_site(visits: dict[str, Visit]) -> None:
+    leaks = {kind: v.external for kind, v in visits.items() if v.external}
+    assert not leaks, f"requests leaving the site: {leaks}"
+
+
+@pytest_browser
+def test_no_console_errors_on_any_page_kind(visits: dict[str, Visit]) -> None:
+    errors = {kind: v.errors for kind, v in visits.items() if v.errors}
+    assert not errors, f"console errors: {errors}"
+
+
+@pytest_browser
+def test_note_page_first_visit_fits_the_budget(visits: dict[str, Visit], built_book: Path) -> None:
+    total, biggest = visits["note"].gzip_bytes(built_book)
+    assert total <= NOTE_BUDGET_GZIP, (
+        f"a note page's first visit is {total / 1024:.0f} KB gzip (budget "
+        f"{NOTE_BUDGET_GZIP // 1024} KB); largest: {biggest[:5]}"
+    )
+    assert not any("fontawesome.js" in url for url in visits["note"].local)
+
+
+@pytest_browser
+@pytest.mark.xfail(
+    strict=False,
+    reason="the search index still loads on every page until the lazy-search branch lands",
+)
+def test_plain_page_fetches_nothing_for_search(visits: dict[str, Visit]) -> None:
+    fetched = [u for u in visits["note"].local if re.search(r"search(index|tools)", u)]
+    assert not fetched, fetched
+
+
+def test_icon_fonts_are_trimmed_and_no_icon_script_is_loaded(
+    built_book: Path, all_pages: dict[str, BeautifulSoup]
+) -> None:
+    fonts = sorted((built_book / "_static/vendor/fontawesome/webfonts").glob("*.woff2"))
+    assert fonts and all(f.stat().st_size < 20_000 for f in fonts), [
+        (f.name, f.stat().st_size) for f in fonts
+    ]
+    loading = [
+        rel for rel, page in all_pages.items() if page.find("script", src=re.compile("fontawesome"))
+    ]
+    assert not loading, f"pages loading fontawesome.js: {loading[:5]}"
+
+
+def test_math_is_mathml_and_only_on_pages_with_math(all_pages: dict[str, BeautifulSoup]) -> None:
+    demo = all_pages["book/demos/amdahl.html"]
+    assert demo.select("div.math math[display=block]") and demo.select("span.math math")
+    note = all_pages[PAGES["note"]]
+    assert note.select("span.math math"), "the note's inline $p$ is not rendered"
+    for rel, page in all_pages.items():
+        text = page.select_one("article").get_text(" ") if page.select_one("article") else ""
+        assert "$$" not in text and "\\frac" not in text, f"raw TeX in {rel}"
+        assert not page.find("script", src=re.compile("mathjax", re.I)), f"MathJax on {rel}"
+        assert "MathJax" not in str(page.find("head")), f"MathJax configuration on {rel}"
+
+
+@pytest_browser
+def test_korean_text_breaks_between_words(browser, served_book: str) -> None:
+    """keep-all on Korean text (article, sidebar, page contents); nothing breaks mid-word."""
+    context = new_context(browser, served_book, "desktop", "light")
+    pg = context.new_page()
+    try:
+        open_page(pg, f"{served_book}/{PAGES['note']}")
+        styles = pg.evaluate(
+            """['article p', '.bd-sidebar-primary a', '.bd-toc-nav a', 'table td']
+                 .map(sel => [...document.querySelectorAll(sel)]
+                   .find(e => /[가-힣]/.test(e.textContent)))
+                 .filter(Boolean)
+                 .map(e => [e.tagName, getComputedStyle(e).wordBreak,
+                            getComputedStyle(e).overflowWrap])"""
+        )
+        assert len(styles) >= 3, styles
+        assert all(wb == "keep-all" and ow != "anywhere" for _, wb, ow in styles), styles
+    finally:
+        context.close()
+
+
+@pytest_browser
+def test_phone_breadcrumb_is_readable(browser, served_book: str) -> None:
+    context = new_context(browser, served_book, "phone", "light")
+    pg = context.new_page()
+    try:
+        open_page(pg, f"{served_book}/{PAGES['note']}")
+        crumb = pg.locator(".talkbook-breadcrumbs .breadcrumb-item:visible").last
+        assert crumb.inner_text().strip().endswith("NAVER DEVIEW 2019")
+        cut = crumb.evaluate("e => e.scrollWidth > e.clientWidth + 1")
+        assert not cut, "the phone breadcrumb is cut"
+    finally:
+        context.close()
+
+
+@pytest_browser
+def test_catalog_uses_the_page_width(browser, served_book: str) -> None:
+    context = new_context(browser, served_book, "desktop", "light")
+    pg = context.new_page()
+    try:
+        open_page(pg, f"{served_book}/{PAGES['catalog']}")
+        table, main = pg.evaluate(
+            """[document.querySelector('table.talkbook-catalog').getBoundingClientRect().width,
+                document.querySelector('.bd-main').getBoundingClientRect().width]"""
+        )
+        assert table >= 0.85 * main - 64, (table, main)
+        height = pg.evaluate("document.querySelector('table.talkbook-catalog').offsetHeight")
+        assert height / len(CATALOG.talk_ids) <= 90, f"{height}px for {len(CATALOG.talk_ids)} talks"
+    finally:
+        context.close()
+
+
+# --------------------------------------------------------------------------- data out
+
+
+def test_catalog_json_lists_every_talk_with_its_pages(built_book: Path) -> None:
+    data = json.loads((built_book / "catalog.json").read_text(encoding="utf-8"))
+    talks = {t["id"]: t for t in data["talks"]}
+    assert list(talks) == list(CATALOG.talk_ids)
+    covered = 0
+    for talk_id, t in talks.items():
+        row = CATALOG.talk(talk_id)
+        assert t["title"] == row["title"] and t["title_en"] == row["title_en"]
+        assert t["conference"]["id"] == row["conference"]
+        assert [tag["id"] for tag in t["tags"]] == [x for x in row["tags"].split(";") if x]
+        assert t["url"] == f"{BASEURL}talks/{talk_id}.html"
+        for note in t["notes"]:
+            covered += 1
+            path, _, anchor = note["url"][len(BASEURL) :].partition("#")
+            page = soup(built_book / path)
+            assert anchor and page.find(id=anchor), note["url"]
+    assert covered > 0
+    assert {n["id"] for n in data["notes"]} == {
+        f"book/notes/{p.stem}" for p in (ROOT / "book/notes").glob("*.md")
+    }
+    for name in data["data_files"]:  # the CSV copies the notebooks read
+        assert (built_book / "data" / name).read_bytes() == (ROOT / "data" / name).read_bytes()
+
+
+def test_talk_and_note_pages_carry_json_ld(all_pages: dict[str, BeautifulSoup]) -> None:
+    def ld(page: BeautifulSoup) -> dict:
+        scripts = page.find_all("script", type="application/ld+json")
+        assert len(scripts) == 1
+        return json.loads(scripts[0].string)
+
+    for talk_id in CATALOG.talk_ids:
+        event = ld(all_pages[f"talks/{talk_id}.html"])
+        row = CATALOG.talk(talk_id)
+        assert event["@type"] == "Event" and event["name"] == row["title"]
+        assert event["url"] == f"{BASEURL}talks/{talk_id}.html"
+        assert event["superEvent"]["name"] == CATALOG.conference(row["conference"])["name"]
+        speakers = [s for s in row["speakers"].split(";") if s]
+        assert [p["name"] for p in event.get("performer", [])] == speakers
+    article = ld(all_pages[PAGES["note"]])
+    fm = front_matter(ROOT / "book/notes/deview-2019-day1-memo.md")
+    assert article["@type"] == "Article" and article["description"] == fm["description"]
+    assert article["datePublished"] == str(fm["date"])
+    assert {a["url"] for a in article["about"]} == {f"{BASEURL}talks/{t}.html" for t in fm["talks"]}
+
+
+def test_atom_feed_lists_notes_newest_first(
+    built_book: Path, all_pages: dict[str, BeautifulSoup]
+) -> None:
+    feed = ET.parse(built_book / "atom.xml").getroot()
+    assert feed.tag == f"{ATOM}feed"
+    entries = feed.findall(f"{ATOM}entry")
+    notes = sorted((ROOT / "book/notes").glob("*.md"))
+    assert len(entries) == len(notes)
+    links = [e.find(f"{ATOM}link").get("href") for e in entries]
+    assert {u[len(BASEURL) :] for u in links} == {f"book/notes/{p.stem}.html" for p in notes}
+
+    def when(e: ET.Element) -> str:
+        return (e.findtext(f"{ATOM}published") or e.findtext(f"{ATOM}updated"))[:10]
+
+    dates = [when(e) for e in entries]
+    assert dates == sorted(dates, reverse=True)
+    for e in entries:
+        assert e.findtext(f"{ATOM}title") and e.findtext(f"{ATOM}summary")
+    missing = [
+        rel
+        for rel, page in all_pages.items()
+        if rel != "404.html"
+        and not page.find("meta", attrs={"http-equiv": re.compile("refresh", re.I)})  # redirects
+        and not (
+            (link := page.find("link", rel="alternate", type="application/atom+xml"))
+            and (built_book / rel).parent.joinpath(link["href"]).resolve()
+            == (built_book / "atom.xml").resolve()
+        )
+    ]
+    assert not missing, f"pages without a working feed link: {missing[:5]}"
+
+
+# --------------------------------------------------------------------------- notebooks
+
+
+def test_demos_are_published_as_notebooks(built_book: Path) -> None:
+    import nbformat
+
+    demos = sorted((ROOT / "book/demos").glob("*.md"))
+    for md in demos:
+        nb = nbformat.read(built_book / "book/demos" / f"{md.stem}.ipynb", as_version=4)
+        assert nb.cells[0].cell_type == "code" and "pip" in nb.cells[0].source
+        assert any(c.cell_type == "markdown" and c.source.startswith("# ") for c in nb.cells)
+    page = soup(built_book / "book/demos/amdahl.html")
+    launch = [a["href"] for a in page.select(".dropdown-launch-buttons a")]
+    assert not any(".md" in u and "colab" in u for u in launch), launch
+    downloads = [a["href"] for a in page.select(".dropdown-download-buttons a")]
+    assert "amdahl.ipynb" in downloads, downloads  # the published notebook, beside the page
+
+
+@pytest.mark.slow
+def test_downloaded_catalog_notebook_runs_on_its_own(
+    built_book: Path, served_book: str, tmp_path: Path
+) -> None:
+    """The published catalog-in-numbers.ipynb, alone in an empty folder, reads the site's
+    copies of the catalog (served locally here instead of the published book)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(built_book / "book/demos/catalog-in-numbers.ipynb", as_version=4)
+    for cell in nb.cells:
+        cell.source = cell.source.replace(BASEURL, served_book + "/")
+    NotebookClient(nb, timeout=120, resources={"metadata": {"path": str(tmp_path)}}).execute()
+    outputs = " ".join(
+        str(o.get("text", "")) + json.dumps(o.get("data", {}))
+        for c in nb.cells
+        for o in c.get("outputs", [])
+    )
+    assert "Error" not in outputs
+    assert not list(tmp_path.iterdir()), "the notebook wrote into its folder"
+
+
+# --------------------------------------------------------------------------- first contribution
+
+
+def test_contributing_quick_start_new_note_works_on_a_fresh_clone(tmp_path: Path) -> None:
+    """The quick start's `talkbook new` line, verbatim, in a fresh clone."""
+    if not (ROOT / ".git").exists():
+        pytest.skip("needs the repository's history to clone")
+    text = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    block = text.split("```bash", 1)[1].split("```", 1)[0]
+    command = re.search(r"^\.venv/bin/talkbook (new .*?)(?<!\\)$", block, re.M | re.S)
+    assert command, "no `talkbook new` line in the quick start"
+    args = command[1].replace("\\\n", " ").split()
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "talkbook.cli", *args],
+        cwd=clone,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    slug = args[args.index("--slug") + 1]
+    assert (clone / "book/notes" / f"{slug}.md").is_file()
+    assert f"book/notes/{slug}" in (clone / "_toc.yml").read_text(encoding="utf-8")
+
+
+def test_make_serve_takes_the_next_port_when_its_port_is_busy(tmp_path: Path) -> None:
+    """The server `make serve` runs (the Makefile's SERVE_PY), with its port taken."""
+    import socket
+    import time
+
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    code = makefile.split("define SERVE_PY\n", 1)[1].split("\nendef", 1)[0]
+    (tmp_path / "index.html").write_text("<p>ok</p>", encoding="utf-8")
+    busy = socket.create_server(("127.0.0.1", 0))
+    port = busy.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-u", "-c", code, "127.0.0.1", str(port), str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        lines = []
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not any("served at" in x for x in lines):
+            lines.append(proc.stdout.readline())
+        out = "".join(lines)
+        assert f"Port {port} is in use" in out and "Traceback" not in out, out
+        url = re.search(r"served at (http://\S+)", out)[1]
+        from urllib.request import urlopen
+
+        with urlopen(url + "index.html", timeout=5) as response:
+            assert response.read() == b"<p>ok</p>"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        busy.close()
+    assert "Traceback" not in proc.stderr.read()
+
+
+def test_math_the_build_cannot_render_is_reported_at_its_line(tmp_path: Path) -> None:
+    """Unreadable TeX fails the strict build with the page and line, and shows as code;
+    a page without math carries no math script at all."""
+    book = mini_book(
+        tmp_path / "book",
+        {
+            "book/intro": "# 처음\n\n수식 없는 쪽.\n",
+            "book/math": "# 수식\n\n좋은 식 $a^2 + b^2 = c^2$.\n\n나쁜 식 $\\frac{1}{$ 이다.\n",
+        },
+    )
+    out = tmp_path / "out"
+    result = jb_build(book, out)
+    log = output_of(result)
+    assert result.returncode != 0
+    assert re.search(r"book/math\.md:5: WARNING: math the build cannot render", log), log[-3000:]
+    assert "Traceback" not in log
+    html = out / "_build" / "html" / "book"
+    page = soup(html / "math.html")
+    assert page.select("span.math math") and page.select("code.talkbook-math-error")
+    intro = (html / "intro.html").read_text(encoding="utf-8")
+    assert "MathJax" not in intro and "<math" not in intro
