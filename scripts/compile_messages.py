@@ -6,6 +6,7 @@ Run after editing a .po file; tests/kit/test_i18n.py fails while a .mo is out of
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 
@@ -18,6 +19,8 @@ LOCALE = Path(__file__).resolve().parent.parent / "src" / "talkbook" / "locale"
 def compiled(po: Path) -> bytes:
     with po.open("rb") as fh:
         catalog = read_po(fh)
+    # fixed dates: the .mo changes only when a translation does
+    catalog.creation_date = catalog.revision_date = datetime(2000, 1, 1, tzinfo=UTC)
     out = BytesIO()
     write_mo(out, catalog)
     return out.getvalue()

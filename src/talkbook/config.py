@@ -58,6 +58,12 @@ class TalkbookConfig:
         default=(),
         metadata={"help": "front-matter kinds whose pages get a menu in the header, e.g. thread"},
     )
+    notebooks_branch: str = field(
+        default="",
+        metadata={
+            "help": "branch CI fills with the built .ipynb files; launch buttons open them there"
+        },
+    )
     note_kinds: tuple[str, ...] = field(
         default=("review", "memo", "essay"),
         metadata={"help": "front-matter kinds that are notes (articles in feeds and sharing tags)"},

@@ -34,49 +34,39 @@ _ = get_translation("talkbook")
 
 CATALOG_FILE = "catalog.json"
 DATA_FOLDER = "data"  # the catalog's CSV files, as published
-NOTE_KINDS = ("review", "memo", "essay")  # front-matter kinds that are notes (see schema.yaml)
 
 
 @dataclass
 class SiteData:
     """What the data outputs need from the catalog and the domain, by docname."""
 
-    talks: list[dict[str, Any]]  # catalog rows, lists split, with "docname"
-    conferences: dict[str, dict[str, Any]]  # id -> row with "docname"
-    tags: dict[str, dict[str, Any]]  # id -> row with "docname"
+    catalog: Any  # talkbook.catalog.Catalog
+    docnames: dict[str, dict[str, str]]  # table -> id -> docname of its generated page
     covers: dict[str, list[tuple[str, str, str]]]  # talk id -> [(docname, anchor, section)]
     pages: dict[str, dict[str, Any]]  # docname -> domain page info (title, kind, ...)
+    note_kinds: tuple[str, ...] = ()
     talk_of_doc: dict[str, str] = field(default_factory=dict)  # talk page docname -> talk id
 
 
-def site_data(app: Sphinx) -> SiteData:
-    """The adapter: talks, conferences and tags from ``talkbook.catalog`` (the catalog loaded
-    by ``talkbook.ext``), their page docnames, and backlinks from the ``talk`` domain."""
+def site_data(app: Sphinx) -> SiteData | None:
+    """The adapter: rows from the catalog (the schema says what they hold), their page
+    docnames, and backlinks from the ``talk`` domain. None when the book has no catalog."""
+    if "talk" not in app.env.domains:
+        return None
     cfg = tb_config.read(app.config)
-    cat = app.talkbook_catalog  # type: ignore[attr-defined]
     domain = app.env.get_domain("talk")
-    talks = []
-    for row in cat.talks.to_dict("records"):
-        talk = dict(row)
-        for key in ("speakers", "tags"):
-            talk[key] = split_list(row[key])
-        talk["links"] = row["links"].split()
-        talk["docname"] = f"{cfg.talks_path}/{row['id']}"
-        talks.append(talk)
-    conferences = {
-        c["id"]: {**c, "docname": f"{cfg.conferences_path}/{c['id']}"}
-        for c in cat.conferences.to_dict("records")
-    }
-    tags = {
-        t["id"]: {**t, "docname": f"{cfg.tags_path}/{t['id']}"} for t in cat.tags.to_dict("records")
-    }
+    cat = domain.catalog  # type: ignore[attr-defined]
+    if cat is None:
+        return None
+    folders = {"talks": cfg.talks_path, "conferences": cfg.conferences_path, "tags": cfg.tags_path}
+    docnames = {t: {i: f"{folders[t]}/{i}" for i in cat.rows_by_id(t)} for t in folders}
     return SiteData(
-        talks=talks,
-        conferences=conferences,
-        tags=tags,
-        covers={t["id"]: domain.covers_of(t["id"]) for t in talks},  # type: ignore[attr-defined]
+        catalog=cat,
+        docnames=docnames,
+        covers={t: domain.covers_of(t) for t in cat.talk_ids},  # type: ignore[attr-defined]
         pages=dict(domain.data["pages"]),
-        talk_of_doc={t["docname"]: t["id"] for t in talks},
+        note_kinds=cfg.note_kinds,
+        talk_of_doc={d: i for i, d in docnames["talks"].items()},
     )
 
 
@@ -94,61 +84,51 @@ def _int(value: Any) -> int | None:
         return None
 
 
+def row_json(app: Sphinx, data: SiteData, table: str, row: dict[str, str]) -> dict[str, Any]:
+    """One catalog row as JSON, typed by the schema: numbers as numbers, lists as lists,
+    references as ``{id, title, url}``, empty cells as null; plus the row's page URL."""
+    cat = data.catalog
+    out: dict[str, Any] = {}
+    for col in cat.schema[table].columns:
+        raw = (row.get(col.name) or "").strip()
+        if col.type in ("list", "urls"):
+            items = split_list(raw) if col.type == "list" else raw.split()
+        else:
+            items = [raw] if raw else []
+        if col.ref in data.docnames:
+            targets = cat.rows_by_id(col.ref)
+            items = [
+                {
+                    "id": i,
+                    "title": cat.title(col.ref, targets[i]) if i in targets else i,
+                    "url": site_url(app, data.docnames[col.ref][i]) if i in targets else None,
+                }
+                for i in items
+            ]
+        elif col.type == "int":
+            items = [_int(i) for i in items]
+        out[col.name] = items if col.type in ("list", "urls") else (items[0] if items else None)
+    docname = data.docnames[table].get(row["id"])
+    out["url"] = site_url(app, docname) if docname else None
+    return out
+
+
 def catalog_document(app: Sphinx, data: SiteData) -> dict[str, Any]:
-    """The content of catalog.json."""
+    """The content of catalog.json: every row of every table, typed by the schema, each
+    talk with the note sections covering it, and every note."""
+    cat = data.catalog
     talks = []
-    for t in data.talks:
-        conf = data.conferences[t["conference"]]
-        talks.append(
+    for row in cat.rows("talks"):
+        talk = row_json(app, data, "talks", row)
+        talk["notes"] = [
             {
-                "id": t["id"],
-                "title": t["title"],
-                "title_en": t["title_en"],
-                "title_recorded": t["title_status"] == "recorded",
-                "kind": t["kind"],
-                "conference": {"id": conf["id"], "name": conf["name"]},
-                "day": _int(t["day"]),
-                "speakers": t["speakers"],
-                "organization": t["organization"] or None,
-                "tags": [{"id": tag, "label": data.tags[tag]["label"]} for tag in t["tags"]],
-                "links": {
-                    "slides": t["slides_url"] or None,
-                    "video": t["video_url"] or None,
-                    "other": t["links"],
-                },
-                "summary": t["summary"],
-                "url": site_url(app, t["docname"]),
-                "notes": [
-                    {
-                        "url": site_url(app, doc, anchor),
-                        "page": data.pages.get(doc, {}).get("title", doc),
-                        "section": section,
-                    }
-                    for doc, anchor, section in data.covers.get(t["id"], [])
-                ],
+                "url": site_url(app, doc, anchor),
+                "page": data.pages.get(doc, {}).get("title", doc),
+                "section": section,
             }
-        )
-    conferences = [
-        {
-            "id": c["id"],
-            "name": c["name"],
-            "series": c["series"],
-            "year": _int(c["year"]),
-            "dates": c["dates"] or None,
-            "location": c["location"] or None,
-            "url": site_url(app, c["docname"]),
-        }
-        for c in data.conferences.values()
-    ]
-    tags = [
-        {
-            "id": t["id"],
-            "label": t["label"],
-            "label_en": t["label_en"],
-            "url": site_url(app, t["docname"]),
-        }
-        for t in data.tags.values()
-    ]
+            for doc, anchor, section in data.covers.get(row["id"], [])
+        ]
+        talks.append(talk)
     notes = [
         {
             "id": doc,
@@ -162,14 +142,15 @@ def catalog_document(app: Sphinx, data: SiteData) -> dict[str, Any]:
             "description": page.get("description") or None,
         }
         for doc, page in sorted(data.pages.items())
-        if page.get("kind") in NOTE_KINDS
+        if page.get("kind") in data.note_kinds
     ]
     return {
         "generator": f"talkbook {__version__}",
         "title": app.config.html_title or app.config.project,
         "home": site_url(app, app.config.root_doc),
-        "conferences": conferences,
-        "tags": tags,
+        "schema": {t: [c.name for c in cat.schema[t].columns] for t in data.docnames},
+        "conferences": [row_json(app, data, "conferences", r) for r in cat.rows("conferences")],
+        "tags": [row_json(app, data, "tags", r) for r in cat.rows("tags")],
         "talks": talks,
         "notes": notes,
         "data_files": sorted(p.name for p in data_files(app)),
@@ -186,7 +167,10 @@ def write_catalog(app: Sphinx, exception: Exception | None) -> None:
     """catalog.json, and copies of the catalog files under ``data/`` (notebooks read them)."""
     if exception is not None or app.builder.format != "html":
         return
-    doc = catalog_document(app, site_data(app))
+    data = site_data(app)
+    if data is None:
+        return
+    doc = catalog_document(app, data)
     outdir = Path(app.outdir)
     path = outdir / CATALOG_FILE
     tmp = path.with_suffix(".json.tmp")
@@ -201,40 +185,49 @@ def write_catalog(app: Sphinx, exception: Exception | None) -> None:
 
 
 def talk_event(app: Sphinx, data: SiteData, talk_id: str) -> dict[str, Any]:
-    talk = next(t for t in data.talks if t["id"] == talk_id)
-    conf = data.conferences[talk["conference"]]
-    superevent: dict[str, Any] = {
-        "@type": "Event",
-        "name": conf["name"],
-        "url": site_url(app, conf["docname"]),
-    }
-    if conf.get("dates"):
-        start, _sep, end = conf["dates"].partition("/")
-        superevent["startDate"] = start
-        superevent["endDate"] = end or start
-    if conf.get("location"):
-        superevent["location"] = {"@type": "Place", "name": conf["location"]}
+    """schema.org ``Event`` for a talk, with only what the catalog holds."""
+    cat = data.catalog
+    table = cat.schema["talks"]
+    talk = cat.talk(talk_id)
+    url = site_url(app, data.docnames["talks"][talk_id])
     event: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Event",
-        "@id": site_url(app, talk["docname"]),
-        "url": site_url(app, talk["docname"]),
-        "name": talk["title"],
-        "alternateName": talk["title_en"],
-        "description": talk["summary"],
+        "@id": url,
+        "url": url,
+        "name": cat.title("talks", talk),
         "inLanguage": app.config.language or "en",
-        "keywords": [data.tags[t]["label"] for t in talk["tags"]],
-        "superEvent": superevent,
     }
-    if talk["speakers"]:
-        event["performer"] = [{"@type": "Person", "name": s} for s in talk["speakers"]]
+    if table.subtitle and talk.get(table.subtitle):
+        event["alternateName"] = talk[table.subtitle]
+    if table.summary and talk.get(table.summary):
+        event["description"] = talk[table.summary]
+    tags = cat.rows_by_id("tags")
+    keywords = [cat.title("tags", tags[t]) for t in cat.refs("talks", talk, "tags") if t in tags]
+    if keywords:
+        event["keywords"] = keywords
+    conf = cat.conference_of(talk)
+    if conf is not None:
+        ctable = cat.schema["conferences"]
+        superevent: dict[str, Any] = {
+            "@type": "Event",
+            "name": cat.title("conferences", conf),
+            "url": site_url(app, data.docnames["conferences"][conf["id"]]),
+        }
+        for col in ctable.columns:
+            value = (conf.get(col.name) or "").strip()
+            if col.type == "date" and value:
+                start, _sep, end = value.partition("/")
+                superevent["startDate"], superevent["endDate"] = start, end or start
+        event["superEvent"] = superevent
+    people = cat.people_column
+    if people is not None and talk.get(people.name):
+        names = split_list(talk[people.name]) if people.type == "list" else [talk[people.name]]
+        event["performer"] = [{"@type": "Person", "name": n} for n in names]
     material = [
-        {"@type": kind, "url": url}
-        for kind, url in (
-            ("PresentationDigitalDocument", talk["slides_url"]),
-            ("VideoObject", talk["video_url"]),
-        )
-        if url
+        {"@type": "CreativeWork", "name": col.label or col.name, "url": talk[col.name]}
+        for col in table.columns
+        if col.type == "url" and talk.get(col.name)
     ]
     notes = [
         {"@type": "Article", "url": site_url(app, doc, anchor), "headline": section}
@@ -263,8 +256,11 @@ def note_article(app: Sphinx, data: SiteData, docname: str) -> dict[str, Any]:
     }
     if page.get("description"):
         article["description"] = page["description"]
+    tags = data.catalog.rows_by_id("tags")
     if page.get("tags"):
-        article["keywords"] = [data.tags[t]["label"] for t in page["tags"] if t in data.tags]
+        article["keywords"] = [
+            data.catalog.title("tags", tags[t]) for t in page["tags"] if t in tags
+        ]
     if app.config.author:
         article["author"] = {"@type": "Organization", "name": app.config.author}
     dates = note_dates(app, docname)
@@ -272,10 +268,14 @@ def note_article(app: Sphinx, data: SiteData, docname: str) -> dict[str, Any]:
         article["datePublished"] = dates["published"]
     if dates.get("modified"):
         article["dateModified"] = dates["modified"]
-    talks = [t for t in data.talks if t["id"] in set(page.get("talks", []))]
+    talks = [t for t in page.get("talks", []) if data.catalog.has_talk(t)]
     if talks:
         article["about"] = [
-            {"@type": "Event", "name": t["title"], "url": site_url(app, t["docname"])}
+            {
+                "@type": "Event",
+                "name": data.catalog.title("talks", data.catalog.talk(t)),
+                "url": site_url(app, data.docnames["talks"][t]),
+            }
             for t in talks
         ]
     return article
@@ -312,9 +312,11 @@ def add_json_ld(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
     data = site_data_cached(app)
+    if data is None:
+        return
     if pagename in data.talk_of_doc:
         script = json_ld_script(talk_event(app, data, data.talk_of_doc[pagename]))
-    elif data.pages.get(pagename, {}).get("kind") in NOTE_KINDS:
+    elif data.pages.get(pagename, {}).get("kind") in data.note_kinds:
         script = json_ld_script(note_article(app, data, pagename))
     else:
         script = ""
@@ -328,14 +330,14 @@ def add_json_ld(
 
 def site_data_cached(app: Sphinx) -> SiteData:
     """:func:`site_data` once per writing phase (reset when the environment is updated)."""
-    data = getattr(app, "_talkbook_site_data", None)
-    if data is None:
-        data = app._talkbook_site_data = site_data(app)  # type: ignore[attr-defined]
-    return data
+    env = app.env
+    if "_talkbook_site_data" not in env.__dict__:
+        env.__dict__["_talkbook_site_data"] = site_data(app)
+    return env.__dict__["_talkbook_site_data"]
 
 
 def forget_site_data(app: Sphinx, env: Any) -> None:
-    app._talkbook_site_data = None  # type: ignore[attr-defined]
+    env.__dict__.pop("_talkbook_site_data", None)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

@@ -17,7 +17,8 @@ from sphinx.application import Sphinx
 from sphinx.locale import get_translation
 
 from . import __version__
-from .dataout import NOTE_KINDS, note_dates, site_data, site_url
+from . import config as tb_config
+from .dataout import note_dates, site_url
 
 _ = get_translation("talkbook")
 
@@ -36,10 +37,13 @@ def _when(value: str | None) -> datetime | None:
 
 def feed_entries(app: Sphinx) -> list[dict[str, Any]]:
     """One entry per note, newest first (then by title, so the order is stable)."""
-    data = site_data(app)
+    domain = app.env.get_domain("talk")
+    cat = domain.catalog  # type: ignore[attr-defined]
+    tags = cat.rows_by_id("tags") if cat is not None else {}
+    kinds = tb_config.read(app.config).note_kinds
     entries = []
-    for docname, page in data.pages.items():
-        if page.get("kind") not in NOTE_KINDS or docname not in app.env.all_docs:
+    for docname, page in domain.data["pages"].items():
+        if page.get("kind") not in kinds or docname not in app.env.all_docs:
             continue
         dates = note_dates(app, docname)
         published, modified = _when(dates.get("published")), _when(dates.get("modified"))
@@ -49,7 +53,7 @@ def feed_entries(app: Sphinx) -> list[dict[str, Any]]:
                 "url": site_url(app, docname),
                 "title": page.get("title", docname),
                 "summary": page.get("description", ""),
-                "tags": [data.tags[t]["label"] for t in page.get("tags", []) if t in data.tags],
+                "tags": [cat.title("tags", tags[t]) for t in page.get("tags", []) if t in tags],
                 "published": published,
                 "updated": modified or published,
                 "sort": sort_date or datetime.fromtimestamp(0, UTC),

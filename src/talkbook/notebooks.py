@@ -195,7 +195,7 @@ def point_launch_buttons(
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    app.add_config_value("talkbook_notebooks_branch", "", "html", types=[str])
+    app.setup_extension("talkbook.config")  # talkbook_notebooks_branch
     app.connect("html-page-context", point_launch_buttons, priority=550)
     app.connect("build-finished", publish_notebooks)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
