@@ -20,9 +20,9 @@ def test_home_to_catalog_to_talk_to_note(page, served_book: str) -> None:
     expect(table).to_be_visible()
 
     # the filters narrow the table to one conference
-    page.select_option("select[data-filter=conf]", "deview-2023")
+    page.select_option("select[data-filter=conference]", "deview-2023")
     expect(page.locator("table.talkbook-catalog tbody tr:visible")).to_have_count(7)
-    page.select_option("select[data-filter=conf]", "")
+    page.select_option("select[data-filter=conference]", "")
 
     page.locator("#talk-deview-2019-ai-suite a.talkbook-talk-ref").click()
     expect(page).to_have_url(re.compile(r"talks/deview-2019-ai-suite\.html$"))
@@ -40,12 +40,13 @@ def test_catalog_sorts_by_column(page, served_book: str) -> None:
     from playwright.sync_api import expect
 
     page.goto(f"{served_book}/book/catalog.html")
-    header = page.locator("table.talkbook-catalog thead th", has_text="연도")
+    header = page.locator("table.talkbook-catalog thead th", has_text="노트")
+    cells = page.locator("table.talkbook-catalog tbody tr td:last-child")
     header.click()
     expect(header).to_have_attribute("aria-sort", "ascending")
-    years = page.locator("table.talkbook-catalog tbody tr td:nth-child(3)").all_inner_texts()
-    assert years == sorted(years)
+    counts = [int(c) for c in cells.all_inner_texts()]
+    assert counts == sorted(counts) and counts[0] < counts[-1]
     header.click()
     expect(header).to_have_attribute("aria-sort", "descending")
-    years = page.locator("table.talkbook-catalog tbody tr td:nth-child(3)").all_inner_texts()
-    assert years == sorted(years, reverse=True)
+    counts = [int(c) for c in cells.all_inner_texts()]
+    assert counts == sorted(counts, reverse=True)

@@ -153,7 +153,7 @@ def test_404_page_links_work_at_any_depth(built_book: Path) -> None:
         if not url or url.startswith(("#", "http:", "https:", "mailto:", "data:")):
             continue
         assert url.startswith(prefix), f"relative link in 404.html: {url}"
-        target = built_book / url[len(prefix) :].split("#")[0].split("?")[0]
+        target = built_book / unquote(url[len(prefix) :].split("#")[0].split("?")[0])
         assert target.exists(), url
 
 

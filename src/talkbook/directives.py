@@ -332,9 +332,7 @@ class ResolvePlaceholders(SphinxPostTransform):
         for node in list(self.document.findall(render.talk_coverage)):
             node.replace_self(nodes.Text(str(len(domain.covers_of(node["talk_id"])))))
         for node in list(self.document.findall(render.backlinks_list)):
-            box = nodes.container(ids=["covered-in"], classes=["talkbook-covered-in"])
-            box.extend(backlinks(domain, node["talk_id"]))
-            node.replace_self(box)
+            node.replace_self(backlinks(domain, node["talk_id"]))
         for node in list(self.document.findall(render.pages_list)):
             docs = [d for d in domain.pages_with(node["field"], node["value"]) if d != here]
             node.replace_self(doc_list(domain, [(d, "", "") for d in docs]))
@@ -362,13 +360,17 @@ def doc_list(domain: TalkDomain, docs: list[tuple[str, str, str]]) -> nodes.Node
 
 
 def backlinks(domain: TalkDomain, talk_id: str) -> list[nodes.Node]:
+    """Sections covering the talk, then other pages mentioning it (ids covered-in and
+    mentioned-in, so other sites can link them)."""
     covers = domain.covers_of(talk_id)
     covering = {d for d, _a, _t in covers}
     mentions = [(d, "", "") for d in domain.mentions_of(talk_id) if d not in covering]
-    out = [doc_list(domain, covers)]
+    out = [nodes.container("", doc_list(domain, covers), ids=["covered-in"])]
     if mentions:
-        out.append(nodes.paragraph(text=_("Also mentioned in:"), classes=["talkbook-mentions"]))
-        out.append(doc_list(domain, mentions))
+        box = nodes.container(ids=["mentioned-in"], classes=["talkbook-mentions"])
+        box += nodes.paragraph(text=_("Also mentioned in:"))
+        box += doc_list(domain, mentions)
+        out.append(box)
     return out
 
 

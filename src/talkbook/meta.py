@@ -358,9 +358,8 @@ def breadcrumbs(app: Sphinx, pagename: str, context: dict[str, Any]) -> list[dic
         chain.append(doc)
         doc = structure["parent"].get(doc)
     chain.reverse()
-    top = chain[0] if chain else pagename
-    caption = structure["part"].get(top)
-    if caption:
+    caption = structure["part"].get(pagename)
+    if caption and not chain:  # a page's part; pages deeper in the tree show their parents
         crumbs.append({"uri": "", "title": caption})
     crumbs += [link(app, pagename, d, doc_title(env, d)) for d in chain]
     title = re.sub(r"<[^>]+>", "", str(context.get("title", "")))
