@@ -209,3 +209,35 @@ def test_toc_change_rewrites_only_the_pages_it_shows_on(tmp_path: Path) -> None:
     assert whole.select_one("nav.talkbook-nav-contents").find("a", string="라 장")
     c = BeautifulSoup((html / "book" / "c.html").read_text(encoding="utf-8"), "html.parser")
     assert c.select_one("a.right-next")["href"] == "d.html"
+
+
+PLAIN_BUILD = """
+import sys
+for name in ("pydata_sphinx_theme", "sphinx_book_theme"):
+    sys.modules[name] = None  # as if not installed: importing them raises ImportError
+from sphinx.cmd.build import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("cache", ["1", "0"])
+def test_plain_sphinx_without_the_themes_builds(tmp_path: Path, cache: str) -> None:
+    """A plain Sphinx project (alabaster) loading talkbook.navcache builds strictly, also
+    incrementally after a title change, with the pydata themes not installed."""
+    import subprocess
+    import sys
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "conf.py").write_text(
+        'extensions = ["talkbook.navcache"]\nhtml_theme = "alabaster"\n', encoding="utf-8"
+    )
+    (src / "index.rst").write_text("Home\n====\n\n.. toctree::\n\n   a\n", encoding="utf-8")
+    (src / "a.rst").write_text("A\n=\n\ntext\n", encoding="utf-8")
+    cmd = [sys.executable, "-c", PLAIN_BUILD, "-W", "-b", "html", "-D"]
+    cmd += [f"talkbook_navcache={cache}", str(src), str(tmp_path / "out")]
+    for _ in range(2):
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, output_of(result)[-3000:]
+        (src / "a.rst").write_text("B\n=\n\ntext\n", encoding="utf-8")
+    assert ">B</a>" in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
