@@ -514,7 +514,7 @@ def page_fingerprints(app: Sphinx) -> dict[str, str]:
             parts += own.get(doc, [])
         rel = relations.get(doc) or []
         parts += [f"{d}|{title.get(d, '')}" for d in rel if d]
-        out[doc] = hashlib.sha1("\n".join(parts).encode()).hexdigest()
+        out[doc] = hashlib.sha1("\n".join(parts).encode()).hexdigest()[:16]
     return out
 
 
@@ -668,8 +668,12 @@ def on_env_get_updated(app: Sphinx, env: Any) -> list[str]:
     ):
         return []
     if shipped(app):
-        prints = page_fingerprints(app)
         old_prints = getattr(env, "talkbook_nav_pages", None)
+        read = app.__dict__.pop("_talkbook_nav_read", None)
+        touched = read is None or bool(read) or app.__dict__.pop("_talkbook_nav_purged", False)
+        if old_prints is not None and not touched and old_prints.keys() == env.all_docs:
+            return []  # no page read or removed: no title, toc or relation changed
+        prints = page_fingerprints(app)
         env.talkbook_nav_pages = prints  # pickled with the environment
         env.talkbook_nav_signature = None
         if old_prints is None:
@@ -684,6 +688,16 @@ def on_env_get_updated(app: Sphinx, env: Any) -> list[str]:
     if old is None or old == sig:
         return []  # a fresh environment writes everything anyway
     return sorted(env.all_docs)
+
+
+def on_env_before_read_docs(app: Sphinx, env: Any, docnames: list[str]) -> None:
+    """Keep the list of pages to read (other listeners may still add to it): only when a
+    page is read or removed can a fingerprint change."""
+    app.__dict__["_talkbook_nav_read"] = docnames
+
+
+def on_env_purge_doc(app: Sphinx, env: Any, docname: str) -> None:
+    app.__dict__["_talkbook_nav_purged"] = True
 
 
 def on_env_updated(app: Sphinx, env: Any) -> None:
@@ -741,6 +755,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("talkbook_nav_shipped", True, "html", [bool])
     app.add_config_value("talkbook_nav_contents", "contents", "html", [str])
     app.connect("builder-inited", on_builder_inited)
+    app.connect("env-purge-doc", on_env_purge_doc)
+    app.connect("env-before-read-docs", on_env_before_read_docs)
     app.connect("env-get-updated", on_env_get_updated)
     app.connect("env-updated", on_env_updated)
     app.connect("html-collect-pages", collect_pages)
