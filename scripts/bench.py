@@ -942,7 +942,7 @@ def print_table(results: dict, variants: list[str], sizes: list[int]) -> None:
     both = "stock" in variants and "ours" in variants
     print()
     head = (
-        f"{'N':>5}  {'metric':<26}{'unit':>5}"
+        f"{'N':>5}  {'metric':<34}{'unit':>5}"
         + "".join(f"{v:>{W}}" for v in variants)
         + (f"{'ours/stock':>{W}}" if both else "")
     )
@@ -960,7 +960,7 @@ def print_table(results: dict, variants: list[str], sizes: list[int]) -> None:
             if both:
                 (sw, sc), (ow, oc) = pairs["stock"], pairs["ours"]
                 ratio = f"{_pair(ow / sw if sw and ow else None, oc / sc if sc and oc else None, '{:.2f}x'):>{W}}"
-            print(f"{n:>5}  {label + ', wall / CPU':<26}{'s':>5}{cells}{ratio}")
+            print(f"{n:>5}  {label + ', wall / CPU':<34}{'s':>5}{cells}{ratio}")
         for key, label, unit, fmt in METRICS:
             vals = {v: got[v].get(key) for v in variants}
             if all(x is None for x in vals.values()):
@@ -974,7 +974,7 @@ def print_table(results: dict, variants: list[str], sizes: list[int]) -> None:
                 ratio = f"{vals['ours'] / vals['stock']:>{W - 1}.2f}x"
             elif both:
                 ratio = f"{'-':>{W}}"
-            print(f"{n:>5}  {label:<26}{unit:>5}{cells}{ratio}")
+            print(f"{n:>5}  {label:<34}{unit:>5}{cells}{ratio}")
         print()
     sys.stdout.flush()
 
