@@ -671,7 +671,7 @@ def on_env_get_updated(app: Sphinx, env: Any) -> list[str]:
         old_prints = getattr(env, "talkbook_nav_pages", None)
         read = app.__dict__.pop("_talkbook_nav_read", None)
         touched = read is None or bool(read) or app.__dict__.pop("_talkbook_nav_purged", False)
-        if old_prints is not None and not touched and old_prints.keys() == env.all_docs:
+        if old_prints is not None and not touched and old_prints.keys() == set(env.all_docs):
             return []  # no page read or removed: no title, toc or relation changed
         prints = page_fingerprints(app)
         env.talkbook_nav_pages = prints  # pickled with the environment
