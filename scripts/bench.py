@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Build benchmark: talkbook vs stock Jupyter Book on the same synthetic books.
 
-For each size N (default 100, 500, 1000, 2000; ``--quick``: 100, 500) the script writes
-two synthetic books with the same N pages into a scratch folder (default
+For each size N (default 100, 500, 1000, 2000; ``--quick``: 100, 500; ``--big``: 5000 and
+10000, ours alone) the script writes two synthetic books with the same N pages into a scratch folder (default
 ``/tmp/talkbook-bench``):
 
 * ``ours``: the repository's ``_config.yml`` as it is (every ``sphinx.extra_extensions``
@@ -27,7 +27,13 @@ Measured for each N and each variant (interleaved, stock first):
 * ``edit_page``: rebuild after editing one note;
 * ``edit_csv``: rebuild after editing one row (a title) of ``data/talks.csv``; stock does
   not read ``data/``, so its figure is the no-change cost;
-* ``add_page``: rebuild after adding a page to ``_toc.yml`` (every page's navigation changes);
+* ``add_page``: rebuild after adding a page to ``_toc.yml`` (its neighbours' navigation and
+  the shared navigation file change); ``add_page_written`` counts the book's HTML pages
+  written again, ``add_page_expected`` the pages whose navigation shows the change (the new
+  page, its siblings, the page before it, the root, and the toctree ancestors of these,
+  which Sphinx always writes with a page);
+* ``*_written``: HTML files written by each incremental rebuild (by modification time);
+* ``page_bytes``: median size of a note's HTML page (it must not grow with the book);
 * ``peak_mem_mb``: largest peak RSS of the builds (``os.wait4`` rusage of the build process);
 * ``nb_exec_nochange``: notebook executions during the no-change rebuilds (must be 0);
 * ``index_raw`` / ``index_gzip``: what a reader downloads for the search index
@@ -39,8 +45,11 @@ Measured for each N and each variant (interleaved, stock first):
   list of Korean/English words when that file is absent), 3 rounds after a warm-up;
 * ``index_load_ms``: from opening ``search.html`` until the index is loaded.
 
-Incremental figures are medians of ``--repeat`` runs. The table shows stock, ours and the
-ratio ours/stock; every figure is written to ``_build/bench/bench.csv`` (one row per N,
+Incremental figures are medians of ``--repeat`` runs. The table shows wall and CPU time side
+by side (``wall / CPU``) for stock, ours and the ratio ours/stock; stock is built only up to
+N = 2000 (``STOCK_MAX``). When the machine is loaded (median 1-minute load average of the
+builds above ``LOADED`` x cores) the time targets are judged on CPU time, which other
+processes barely change; every figure is written to ``_build/bench/bench.csv`` (one row per N,
 variant and metric) and the load average (``os.getloadavg``) before each build is recorded.
 
 Usage::
@@ -48,6 +57,7 @@ Usage::
     .venv/bin/python scripts/bench.py                 # N = 100, 500, 1000, 2000
     .venv/bin/python scripts/bench.py --quick         # N = 100, 500
     .venv/bin/python scripts/bench.py --sizes 1000 --variants ours --repeat 5
+    .venv/bin/python scripts/bench.py --big           # N = 5000, 10000, ours alone
 """
 
 from __future__ import annotations
@@ -86,6 +96,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 VARIANTS = ("stock", "ours")
 SIZES = (100, 500, 1000, 2000)
 QUICK_SIZES = (100, 500)
+BIG_SIZES = (5000, 10000)
+STOCK_MAX = 2000  # stock Jupyter Book is quadratic: larger sizes are ours alone
+LOADED = 0.75  # load average per core above which time targets are judged on CPU time
 PART_SIZE = 50  # notes per part (toc caption)
 GROUP = 5  # a chapter and its 4 sections
 N_NOTEBOOKS = 3
@@ -588,6 +601,39 @@ def site_size(html: Path) -> int:
     return sum(p.stat().st_size for p in html.rglob("*") if p.is_file())
 
 
+def html_mtimes(html: Path) -> dict[str, int]:
+    """Modification time of every HTML file of the output (to count what a build wrote)."""
+    if not html.is_dir():
+        return {}
+    return {str(p.relative_to(html)): p.stat().st_mtime_ns for p in html.rglob("*.html")}
+
+
+def written(before: dict[str, int], after: dict[str, int]) -> set[str]:
+    return {p for p, t in after.items() if before.get(p) != t}
+
+
+def page_bytes(html: Path) -> float:
+    """Median size of a note's HTML page."""
+    sizes = [p.stat().st_size for p in (html / "book" / "notes").rglob("note-*.html")]
+    return statistics.median(sizes) if sizes else 0.0
+
+
+def expected_after_add(book: Book) -> set[str]:
+    """The pages whose navigation shows a chapter just added at the end of the last part:
+    the new page, its siblings (the part's chapters), the page before it in reading order,
+    the root; and, because Sphinx writes a page's toctree ancestors with it, the chapters
+    and root above these (already in the set)."""
+    chapters = book.toc["parts"][-1]["chapters"]
+    order = [book.toc["root"]]
+    for part in book.toc["parts"]:
+        for ch in part["chapters"]:
+            order.append(ch["file"])
+            order += [sec["file"] for sec in ch.get("sections", [])]
+    new = chapters[-1]["file"]
+    prev = order[order.index(new) - 1]
+    return {f"{d}.html" for d in {new, prev, book.toc["root"], *(c["file"] for c in chapters)}}
+
+
 # --------------------------------------------------------------------------- edits
 
 
@@ -707,41 +753,53 @@ def search_times(html: Path, queries: list[str], rounds: int = 3) -> dict[str, f
 # --------------------------------------------------------------------------- the benchmark
 
 
+#: build times, shown as "wall / CPU": key prefix (``<what>_s``, ``<what>_cpu_s``), label
+TIMES = [
+    ("full", "full clean build"),
+    ("nochange", "no-change rebuild"),
+    ("edit_page", "edit one page"),
+    ("edit_csv", "edit talks.csv row"),
+    ("add_page", "add page to _toc.yml"),
+]
 METRICS = [
     # key, label, unit, format
-    ("full_s", "full clean build", "s", "{:.1f}"),
-    ("nochange_s", "no-change rebuild", "s", "{:.1f}"),
-    ("edit_page_s", "edit one page", "s", "{:.1f}"),
-    ("edit_csv_s", "edit talks.csv row", "s", "{:.1f}"),
-    ("add_page_s", "add page to _toc.yml", "s", "{:.1f}"),
-    ("full_cpu_s", "full clean build, CPU", "s", "{:.1f}"),
-    ("nochange_cpu_s", "no-change rebuild, CPU", "s", "{:.1f}"),
-    ("edit_page_cpu_s", "edit one page, CPU", "s", "{:.1f}"),
-    ("edit_csv_cpu_s", "edit talks.csv row, CPU", "s", "{:.1f}"),
-    ("add_page_cpu_s", "add page to _toc.yml, CPU", "s", "{:.1f}"),
+    ("nochange_written", "HTML written, no-change", "", "{:.0f}"),
+    ("edit_page_written", "HTML written, edit page", "", "{:.0f}"),
+    ("edit_csv_written", "HTML written, edit csv", "", "{:.0f}"),
+    ("add_page_written_all", "HTML written, add page", "", "{:.0f}"),
+    ("add_page_written", "book pages written, add", "", "{:.0f}"),
+    ("add_page_expected", "book pages expected, add", "", "{:.0f}"),
     ("load1", "load average (1 min)", "", "{:.1f}"),
     ("peak_mem_mb", "peak memory", "MB", "{:.0f}"),
     ("nb_exec_nochange", "nb executions, no-change", "", "{:.0f}"),
     ("index_raw", "search index raw", "KB", "{:.0f}"),
     ("index_gzip", "search index gzip", "KB", "{:.0f}"),
     ("site_bytes", "whole site", "MB", "{:.1f}"),
+    ("page_bytes", "note page (median)", "KB", "{:.1f}"),
     ("query_median_ms", "query median", "ms", "{:.2f}"),
     ("query_p95_ms", "query p95", "ms", "{:.2f}"),
     ("index_load_ms", "search page + index load", "ms", "{:.0f}"),
     ("failed_builds", "failed builds", "", "{:.0f}"),
 ]
-SCALE = {"index_raw": 1 / 1024, "index_gzip": 1 / 1024, "site_bytes": 1 / 1024 / 1024}
+SCALE = {
+    "index_raw": 1 / 1024,
+    "index_gzip": 1 / 1024,
+    "site_bytes": 1 / 1024 / 1024,
+    "page_bytes": 1 / 1024,
+}
+W = 16  # column width
 
 
 def bench_size(n: int, args: argparse.Namespace, results: dict, writer: CsvOut) -> None:
     queries = load_queries()
+    variants = [v for v in args.variants if v != "stock" or n <= STOCK_MAX]
     books: dict[str, Book] = {}
-    runs: dict[str, list[Run]] = {v: [] for v in args.variants}
+    runs: dict[str, list[Run]] = {v: [] for v in variants}
     base = args.out / str(n)
-    for v in args.variants:
+    for v in variants:
         books[v] = make_book(base / v / "src", n, v)
-    log = {v: base / v / "build.log" for v in args.variants}
-    out = {v: base / v / "out" for v in args.variants}
+    log = {v: base / v / "build.log" for v in variants}
+    out = {v: base / v / "out" for v in variants}
     full_repeat = args.full_repeat if args.full_repeat else (3 if n <= 500 else 1)
 
     def record(v: str, key: str, value: float, extra: str = "") -> None:
@@ -760,26 +818,45 @@ def bench_size(n: int, args: argparse.Namespace, results: dict, writer: CsvOut) 
         writer.raw(n, v, what, r)
         return r
 
-    nb_exec = {v: 0 for v in args.variants}
+    nb_exec = {v: 0 for v in variants}
     for what in ("full", "nochange", *EDITS):
-        done: dict[str, list[Run]] = {v: [] for v in args.variants}
+        done: dict[str, list[Run]] = {v: [] for v in variants}
+        wrote: dict[str, list[int]] = {v: [] for v in variants}
         for r in range(full_repeat if what == "full" else args.repeat):
-            for v in args.variants:  # interleaved, so load changes hit both variants alike
+            for v in variants:  # interleaved, so load changes hit both variants alike
                 if what == "full":
                     shutil.rmtree(out[v], ignore_errors=True)
                 elif what in EDITS:
                     EDITS[what](books[v], r)
+                before = html_mtimes(html_of(out[v]))
                 done[v].append(timed(v, what))
+                now = html_mtimes(html_of(out[v]))
+                new = written(before, now)
+                wrote[v].append(len(new))
                 if what == "nochange":
                     nb_exec[v] += done[v][-1].executions
-        for v in args.variants:
+                if what == "add_page":
+                    docs = {p for p in new if p.startswith("book/")}
+                    expected = expected_after_add(books[v])
+                    record(
+                        v,
+                        "add_page_written",
+                        len(docs),
+                        f"of {sum(1 for p in now if p.startswith('book/'))} book pages; "
+                        f"unexpected: {sorted(docs - expected)[:5]}",
+                    )
+                    record(v, "add_page_expected", len(expected))
+        for v in variants:
+            if what != "full":
+                key = "add_page_written_all" if what == "add_page" else f"{what}_written"
+                record(v, key, statistics.median(wrote[v]), f"runs={wrote[v]}")
             secs = [x.seconds for x in done[v]]
             cpus = [x.cpu for x in done[v]]
             record(v, f"{what}_s", statistics.median(secs), f"runs={[round(t, 2) for t in secs]}")
             record(
                 v, f"{what}_cpu_s", statistics.median(cpus), f"runs={[round(t, 2) for t in cpus]}"
             )
-    for v in args.variants:
+    for v in variants:
         record(v, "nb_exec_nochange", nb_exec[v])
         record(v, "load1", statistics.median(x.load for x in runs[v]), "median over the builds")
         record(v, "peak_mem_mb", max(r.maxrss_mb for r in runs[v]))
@@ -790,15 +867,16 @@ def bench_size(n: int, args: argparse.Namespace, results: dict, writer: CsvOut) 
         record(v, "index_raw", len(raw), ";".join(p.name for p in idx))
         record(v, "index_gzip", sum(len(gzip.compress(p.read_bytes(), 9)) for p in idx))
         record(v, "site_bytes", site_size(html))
+        record(v, "page_bytes", page_bytes(html))
         if not args.no_browser and os.path.exists(CHROMIUM):
             try:
                 for key, value in search_times(html, queries).items():
                     record(v, key, value, f"queries={len(queries)}")
             except Exception as err:  # a broken browser must not lose the build figures
                 print(f"  !! search timing failed: {err}", file=sys.stderr)
-    print_table(results, args.variants, [n])
+    print_table(results, variants, [n])
     if not args.keep:
-        for v in args.variants:
+        for v in variants:
             shutil.rmtree(base / v / "src", ignore_errors=True)
             shutil.rmtree(out[v], ignore_errors=True)
 
@@ -864,29 +942,47 @@ def print_table(results: dict, variants: list[str], sizes: list[int]) -> None:
     both = "stock" in variants and "ours" in variants
     print()
     head = (
-        f"{'N':>5}  {'metric':<26}{'unit':>5}"
-        + "".join(f"{v:>12}" for v in variants)
-        + (f"{'ours/stock':>12}" if both else "")
+        f"{'N':>5}  {'metric':<34}{'unit':>5}"
+        + "".join(f"{v:>{W}}" for v in variants)
+        + (f"{'ours/stock':>{W}}" if both else "")
     )
-    print(head)
-    print("-" * len(head))
+    print(head + "\n" + "-" * len(head))
     for n in sizes:
+        got = {v: results.get(n, {}).get(v, {}) for v in variants}
+        for what, label in TIMES:  # wall and CPU side by side
+            pairs = {v: (got[v].get(f"{what}_s"), got[v].get(f"{what}_cpu_s")) for v in variants}
+            if all(w is None for w, _c in pairs.values()):
+                continue
+            cells = "".join(
+                f"{_pair(w, c, '{:.1f}'):>{W}}" for w, c in (pairs[v] for v in variants)
+            )
+            ratio = ""
+            if both:
+                (sw, sc), (ow, oc) = pairs["stock"], pairs["ours"]
+                ratio = f"{_pair(ow / sw if sw and ow else None, oc / sc if sc and oc else None, '{:.2f}x'):>{W}}"
+            print(f"{n:>5}  {label + ', wall / CPU':<34}{'s':>5}{cells}{ratio}")
         for key, label, unit, fmt in METRICS:
-            vals = {v: results.get(n, {}).get(v, {}).get(key) for v in variants}
+            vals = {v: got[v].get(key) for v in variants}
             if all(x is None for x in vals.values()):
                 continue
             cells = "".join(
-                f"{fmt.format(vals[v] * SCALE.get(key, 1)) if vals[v] is not None else '-':>12}"
+                f"{fmt.format(vals[v] * SCALE.get(key, 1)) if vals[v] is not None else '-':>{W}}"
                 for v in variants
             )
             ratio = ""
             if both and vals["stock"] and vals["ours"] is not None:
-                ratio = f"{vals['ours'] / vals['stock']:>11.2f}x"
+                ratio = f"{vals['ours'] / vals['stock']:>{W - 1}.2f}x"
             elif both:
-                ratio = f"{'-':>12}"
-            print(f"{n:>5}  {label:<26}{unit:>5}{cells}{ratio}")
+                ratio = f"{'-':>{W}}"
+            print(f"{n:>5}  {label:<34}{unit:>5}{cells}{ratio}")
         print()
     sys.stdout.flush()
+
+
+def _pair(wall: float | None, cpu: float | None, fmt: str) -> str:
+    if wall is None and cpu is None:
+        return "-"
+    return " / ".join("-" if x is None else fmt.format(x) for x in (wall, cpu))
 
 
 def scaling(results: dict, variants: list[str]) -> None:
@@ -908,14 +1004,29 @@ def _get(results: dict, n: int, v: str, key: str) -> float | None:
     return results.get(n, {}).get(v, {}).get(key)
 
 
-#: targets that bound one figure of ours: label, N, metric, bound (figure <= bound), format
+#: targets that bound one figure of ours: label, N, metric, bound (figure <= bound), format;
+#: a metric ending in ``_s`` is a wall time, judged on CPU time when the machine was loaded
 FIGURE_TARGETS = [
-    ("full build: time(1000) <= 90 s", 1000, "full_s", 90, "{:.1f} s"),
-    ("edit one page at N=1000 <= 10 s", 1000, "edit_page_s", 10, "{:.1f} s"),
-    ("no-change rebuild at N=1000 <= 5 s", 1000, "nochange_s", 5, "{:.1f} s"),
+    ("full build at N=1000 <= 90 s", 1000, "full_s", 90, "{:.1f} s"),
+    ("no-change rebuild at N=1000 <= 2 s CPU", 1000, "nochange_cpu_s", 2, "{:.2f} s"),
+    ("edit one page at N=1000 <= 4 s CPU", 1000, "edit_page_cpu_s", 4, "{:.2f} s"),
+    ("add page to _toc.yml at N=2000 <= 10 s", 2000, "add_page_s", 10, "{:.1f} s"),
     ("query median at N=2000 <= 30 ms", 2000, "query_median_ms", 30, "{:.1f} ms"),
     ("query p95 at N=2000 <= 100 ms", 2000, "query_p95_ms", 100, "{:.1f} ms"),
 ]
+
+
+def loaded(results: dict, n: int) -> bool:
+    """Whether the builds of ours at N ran on a loaded machine (load average per core)."""
+    load = _get(results, n, "ours", "load1")
+    return load is not None and load > LOADED * (os.cpu_count() or 1)
+
+
+def timing(results: dict, n: int, key: str) -> tuple[float | None, str]:
+    """A wall-time figure of ours, or its CPU time when the machine was loaded."""
+    if key.endswith("_s") and not key.endswith("_cpu_s") and loaded(results, n):
+        return _get(results, n, "ours", key[:-2] + "_cpu_s"), " (CPU: loaded)"
+    return _get(results, n, "ours", key), ""
 
 
 def targets(results: dict) -> list[tuple[str, str, bool | None]]:
@@ -931,22 +1042,44 @@ def targets(results: dict) -> list[tuple[str, str, bool | None]]:
             )
         )
 
-    t500, t2000 = (_get(results, n, "ours", "full_s") for n in (500, 2000))
+    (t500, how500), (t2000, how2000) = (timing(results, n, "full_s") for n in (500, 2000))
     add(
-        "full build: time(2000) / time(500) <= 4.5",
+        "full build: time(2000) / time(500) <= 4.5" + (how500 or how2000),
         t2000 / t500 if t500 and t2000 else None,
         lambda x: x <= 4.5,
         "{:.2f}",
     )
-    s500 = _get(results, 500, "stock", "full_s")
+    s500 = _get(results, 500, "stock", "full_cpu_s" if how500 else "full_s")
     add(
-        "full build at N=500: ours / stock <= 1.0",
+        "full build at N=500: ours / stock <= 1.0" + how500,
         t500 / s500 if t500 and s500 else None,
         lambda x: x <= 1.0,
         "{:.2f}x",
     )
+    p500, p2000 = (_get(results, n, "ours", "page_bytes") for n in (500, 2000))
+    add(
+        "note page: size(2000) / size(500) <= 1.2",
+        p2000 / p500 if p500 and p2000 else None,
+        lambda x: x <= 1.2,
+        "{:.2f}",
+    )
+    o, st = (_get(results, 2000, v, "site_bytes") for v in ("ours", "stock"))
+    add(
+        "whole site at N=2000: ours / stock <= 0.25",
+        o / st if o and st else None,
+        lambda x: x <= 0.25,
+        "{:.2f}",
+    )
     for label, n, key, bound, fmt in FIGURE_TARGETS:
-        add(label, _get(results, n, "ours", key), lambda x, bound=bound: x <= bound, fmt)
+        value, how = timing(results, n, key)
+        add(label + how, value, lambda x, bound=bound: x <= bound, fmt)
+    w, e = (_get(results, 2000, "ours", k) for k in ("add_page_written", "add_page_expected"))
+    add(
+        f"add page at N=2000: book pages written <= expected ({e or 0:.0f})",
+        w if e is not None else None,
+        lambda x: x <= (e or 0),
+        "{:.0f} pages",
+    )
     gz = _get(results, 2000, "ours", "index_gzip")
     add(
         "search index gzip at N=2000 <= 3 MB",
@@ -974,7 +1107,7 @@ def print_targets(results: dict) -> None:
     print("\ntargets (ours):")
     for label, value, ok in targets(results):
         mark = "not measured" if ok is None else ("ok" if ok else "MISSED")
-        print(f"  {label:<44}{value:>18}  {mark}")
+        print(f"  {label:<62}{value:>18}  {mark}")
 
 
 def merge(results: dict, path: Path, variants: list[str], sizes: list[int], writer: CsvOut) -> str:
@@ -1026,6 +1159,11 @@ def main(argv: list[str] | None = None) -> int:
         "--quick", action="store_true", help=f"N = {', '.join(map(str, QUICK_SIZES))} only"
     )
     ap.add_argument(
+        "--big",
+        action="store_true",
+        help=f"N = {', '.join(map(str, BIG_SIZES))}, ours alone (stock only up to {STOCK_MAX})",
+    )
+    ap.add_argument(
         "--sizes", type=lambda s: [int(x) for x in s.split(",")], help="comma-separated page counts"
     )
     ap.add_argument(
@@ -1075,7 +1213,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     global SRC_OVERRIDE
     SRC_OVERRIDE = args.src.resolve() if args.src else None
-    sizes = args.sizes or (list(QUICK_SIZES) if args.quick else list(SIZES))
+    sizes = args.sizes or (
+        list(QUICK_SIZES) if args.quick else list(BIG_SIZES) if args.big else list(SIZES)
+    )
     if args.report_only:
         if not args.merge:
             ap.error("--report-only needs at least one --merge BENCH_JSON")
