@@ -37,17 +37,25 @@ from .catalog import (
     display_path,
     load_catalog,
     read_table,
+    schema_path,
     split_list,
     validate_table,
     write_table,
 )
 from .files import Project, ProjectError, WriteError, describe_os_error, write_atomic, write_lock
-from .frontmatter import read_page
+from .frontmatter import load_field_specs, read_page
+from .generate import myst_escape
+from .i18n import translator
 
 KINDS = ("review", "memo", "essay")
-KIND_LABELS = {"review": "후기", "memo": "메모", "essay": "에세이"}
-DESCRIPTION_PLACEHOLDER = "TODO: 이 노트를 한 문장으로 요약해 주세요 (링크 미리보기에 나옵니다)."
-ESSAY_CAPTION = "에세이"
+
+
+def kind_label(cat: Catalog, kind: str) -> str:
+    """A front-matter kind as the book's schema names it (e.g. its label in the book language)."""
+    specs = load_field_specs(schema_path(cat.data_dir).parent)
+    labels = next((s.get("labels", {}) for s in specs if s["name"] == "kind"), {})
+    return str(labels.get(kind) or kind)
+
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -57,6 +65,7 @@ TEMPLATES = jinja2.Environment(
     keep_trailing_newline=True,
     undefined=jinja2.StrictUndefined,
 )
+TEMPLATES.filters["myst"] = myst_escape
 TEMPLATES.filters["yaml_str"] = lambda s: json.dumps(
     str(s), ensure_ascii=False
 )  # JSON strings are YAML
@@ -134,16 +143,21 @@ def _closest(value: str, choices: list[str]) -> str:
     multiple=True,
     help="Talk id from data/talks.csv; repeat (or comma-separate) for several.",
 )
-@click.option(
-    "--kind", "-k", type=click.Choice(KINDS), help="review (후기), memo (메모) or essay (에세이)."
-)
+@click.option("--kind", "-k", type=click.Choice(KINDS), help="review, memo or essay.")
 @click.option("--title", help="Page title (the # heading).")
 @click.option(
     "--slug", help="File name without .md: book/notes/<slug>.md; lowercase, digits, hyphens."
 )
 @click.option("--date", help="Date the source note gives (YYYY-MM-DD); leave out when unknown.")
-@click.option("--language", type=click.Choice(["ko", "en"]), default="ko", show_default=True)
-@click.option("--description", help="One sentence for link previews (default: a TODO placeholder).")
+@click.option(
+    "--language",
+    type=click.Choice(["ko", "en"]),
+    help="Language of the page (default: the book's `language`).",
+)
+@click.option(
+    "--description",
+    help="One sentence for link previews (default: a TODO placeholder `talkbook check` flags).",
+)
 @click.option("--toc/--no-toc", default=True, show_default=True, help="Add the page to _toc.yml.")
 @click.option(
     "--interactive/--no-interactive",
@@ -254,7 +268,9 @@ def new(
         fail(f"--date {date!r} is not a date (write YYYY-MM-DD, or leave it out when unknown)")
 
     conf = cat.conference(conference) if conference else None
-    default_title = _default_title(conf, day, kind)
+    language = language or project.language
+    _ = translator(language)
+    default_title = _default_title(cat, conf, day, kind)
     if title is None:
         title = click.prompt("Title", default=default_title) if interactive else default_title
     if not title:
@@ -289,6 +305,7 @@ def new(
             if tag not in tags:
                 tags.append(tag)
     text = TEMPLATES.get_template("note.md.jinja").render(
+        _=_,
         kind=kind,
         conference=conference,
         day=day,
@@ -296,7 +313,8 @@ def new(
         language=language,
         tags=tags,
         talks=[cat.talk(t) for t in talk_ids],
-        description=description or DESCRIPTION_PLACEHOLDER,
+        description=description
+        or _("TODO: sum this note up in one sentence (shown in link previews)."),
         title=title,
     )
 
@@ -373,11 +391,13 @@ def _closest_talks(cat: Catalog, talk_id: str) -> str:
     return f" (did you mean {', '.join(close)}?)" if close else ""
 
 
-def _default_title(conf: dict[str, str] | None, day: int | None, kind: str) -> str:
+def _default_title(cat: Catalog, conf: dict[str, str] | None, day: int | None, kind: str) -> str:
+    """<conference> <day as the schema displays it> <kind label>, e.g. "PyCon 2024 Day 1 Review"."""
     if conf is None:
         return ""
-    day_part = f" {day}일차" if day else ""
-    return f"{conf['name']}{day_part} {KIND_LABELS[kind]}"
+    column = cat.schema["talks"].column("day")
+    day_part = f" {column.display.format(value=day) if column else day}" if day else ""
+    return f"{cat.title('conferences', conf)}{day_part} {kind_label(cat, kind)}"
 
 
 def _default_slug(conference: str | None, day: int | None, kind: str) -> str:
@@ -432,7 +452,11 @@ def _toc_with(
     def fallback(entry: toc_mod.Entry) -> bool:
         return meta(entry).get("kind") == kind if kind == "essay" else False
 
-    caption = cat.conference(conference)["name"] if conference else ESSAY_CAPTION
+    caption = (
+        cat.title("conferences", cat.conference(conference))
+        if conference
+        else kind_label(cat, "essay")
+    )
     return toc_mod.add_page(
         text,
         docname,

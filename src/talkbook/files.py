@@ -33,18 +33,23 @@ class Project:
     book_dir: Path
     toc_path: Path
     config_path: Path
+    language: str = "en"
 
     @classmethod
     def at(cls, root: Path) -> Project:
         root = Path(root).resolve()
         config_path = root / "_config.yml"
         sphinx_config: dict = {}
+        raw: dict = {}
         if config_path.is_file():
             try:
                 raw = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
                 sphinx_config = (raw.get("sphinx") or {}).get("config") or {}
             except (yaml.YAMLError, UnicodeDecodeError, AttributeError):
                 sphinx_config = {}  # `talkbook check` reports a broken _config.yml itself
+        language = sphinx_config.get("language") or (
+            raw.get("language") if isinstance(raw, dict) else None
+        )
         return cls(
             root=root,
             data_dir=root / str(sphinx_config.get("talkbook_data_dir", "data")),
@@ -52,6 +57,7 @@ class Project:
             book_dir=root / "book",
             toc_path=root / "_toc.yml",
             config_path=config_path,
+            language=str(language or "en").split("_")[0],
         )
 
     @classmethod

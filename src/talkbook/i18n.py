@@ -21,6 +21,13 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 _ = get_translation(CATALOG)
 
 
+def translator(language: str) -> Any:
+    """``gettext`` of the kit's catalogue for ``language``, outside Sphinx (the CLI)."""
+    import gettext
+
+    return gettext.translation(CATALOG, LOCALE_DIR, [language], fallback=True).gettext
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_message_catalog(CATALOG, str(LOCALE_DIR))
     for theme_catalog in ("sphinx", "booktheme"):
