@@ -50,6 +50,7 @@ class Column(BaseModel):
     display: str = "{value}"  # how a value reads, e.g. "Day {value}"
     empty: str = ""  # what to show when the cell is empty (nothing when unset)
     pages: bool = False  # each distinct value gets a generated page (e.g. speakers)
+    default: str = ""  # the value `talkbook add-*` writes when the option is left out
 
 
 class TableSchema(BaseModel):

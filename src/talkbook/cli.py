@@ -28,14 +28,17 @@ from . import check as check_mod
 from . import scaffold as scaffold_mod
 from . import toc as toc_mod
 from .catalog import (
+    DEFAULT_SCHEMA,
     ID_RE,
     Catalog,
     CatalogError,
     Problem,
+    TableSchema,
     collect,
     conference_order,
     display_path,
     load_catalog,
+    load_schema,
     read_table,
     schema_path,
     split_list,
@@ -472,16 +475,6 @@ def _toc_with(
 # --------------------------------------------------------------------------- catalog rows
 
 
-def _add_row(project: Project, key: str, values: dict[str, str]) -> None:
-    """Validate one new row against the schema and the catalog, then rewrite the file, under
-    the repository's write lock (concurrent runs each add their row; none is lost)."""
-    try:
-        with write_lock(project.root):
-            _add_row_locked(project, key, values)
-    except WriteError as err:
-        fail(str(err))
-
-
 def _write_table_atomic(path: Path, rows, table, order) -> None:
     """``write_table`` into a scratch file, then the bytes atomically into place (a unique
     temporary name: never a half-written catalog, never two writers on one temp file)."""
@@ -565,154 +558,103 @@ def _next_order(project: Project, conference: str, day: str) -> str:
         same = talks[(talks["conference"] == conference) & (talks["day"].fillna("") == day)]
         orders = pd.to_numeric(same["order"], errors="coerce").dropna()
         return str(int(orders.max()) + 1) if len(orders) else "1"
-    except Exception:  # noqa: BLE001  (a broken catalog is reported by _add_row)
+    except Exception:  # noqa: BLE001  (a broken catalog is reported when the row is added)
         return ""
 
 
-def _parse_sets(sets: tuple[str, ...]) -> dict[str, str]:
-    out = {}
-    for item in sets:
-        if "=" not in item:
-            raise click.BadParameter(f"{item!r} is not COLUMN=VALUE", param_hint="--set")
-        k, v = item.split("=", 1)
-        out[k.strip()] = v
-    return out
+class AddRowCommand(click.Command):
+    """``add-talk`` / ``add-conference`` / ``add-tag``: one option per column of the book's
+    schema (``--title-en``, list columns repeatable), help from the schema's ``help``, and a
+    prompt for each missing required column when run in a terminal."""
+
+    def __init__(self, table: str, kind: str) -> None:
+        super().__init__(
+            name=f"add-{kind}",
+            callback=self.add,
+            help=f"Add a row to the catalog's {table} file (validated, in canonical order); "
+            "the options are the columns of the book's schema.",
+        )
+        self.table = table
+
+    def schema(self, ctx: click.Context) -> TableSchema:
+        obj = ctx.find_object(Context)
+        try:
+            project = Project.at(obj.root) if obj and obj.root else Project.find(None)
+            return load_schema(project.data_dir)[self.table]
+        except (ProjectError, CatalogError, KeyError):
+            return load_schema(DEFAULT_SCHEMA.parent)[self.table]
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        params: list[click.Parameter] = []
+        for col in self.schema(ctx).columns:
+            flag = "--" + col.name.replace("_", "-")
+            names = [flag]
+            many = col.type in ("list", "urls")
+            if many and col.name.endswith("s"):
+                names.append(flag[:-1])  # --tag as well as --tags
+            help_text = col.help + (" (required)" if col.required else "")
+            if many:
+                help_text += " Repeatable."
+            if col.default:
+                help_text += f" Default: {col.default}."
+            params.append(
+                click.Option([*names, col.name], multiple=many, default=None, help=help_text)
+            )
+        params.append(
+            click.Option(
+                ["--interactive/--no-interactive"],
+                "interactive",
+                default=None,
+                help="Prompt for missing required columns (default: when run in a terminal).",
+            )
+        )
+        return [*params, *super().get_params(ctx)]
+
+    def add(self, **options: object) -> None:
+        ctx = click.get_current_context()
+        table = self.schema(ctx)
+        project = ctx.find_object(Context).project()
+        interactive = options.pop("interactive")
+        if interactive is None:
+            interactive = sys.stdin.isatty() and sys.stdout.isatty()
+        values: dict[str, str] = {}
+        for col in table.columns:
+            raw = options.get(col.name)
+            if col.type in ("list", "urls"):
+                items = [
+                    i.strip()
+                    for v in raw or ()
+                    for i in re.split(r"[;,]" if col.type == "list" else r"\s+", v)
+                ]
+                value = (";" if col.type == "list" else " ").join(i for i in items if i)
+            else:
+                value = col.default if raw is None else str(raw)
+            if not value and col.required and interactive:
+                value = click.prompt(f"{col.label or col.name} ({col.help})")
+            values[col.name] = value
+        missing = [
+            "--" + c.name.replace("_", "-")
+            for c in table.columns
+            if c.required
+            and not values[c.name]
+            and not (c.name == "order" and self.table == "talks")
+        ]
+        if missing:
+            raise click.UsageError(f"missing {', '.join(missing)}")
+        try:
+            with write_lock(project.root):  # the default order reads the file it then writes
+                if self.table == "talks" and "order" in values and not values["order"]:
+                    day = values.get("day", "")
+                    values["order"] = (
+                        _next_order(project, values.get("conference", ""), day) if day else ""
+                    )
+                _add_row_locked(project, self.table, values)
+        except WriteError as err:
+            fail(str(err))
 
 
-@main.command("add-talk")
-@click.option(
-    "--id", "id_", required=True, help="<conference>-<subject>, e.g. deview-2019-armeria."
-)
-@click.option("--conference", required=True, help="Conference id from data/conferences.csv.")
-@click.option("--day", default="", help="Conference day; empty when the notes do not say.")
-@click.option(
-    "--order", default=None, help="Position in the day (default: after the day's last talk)."
-)
-@click.option("--kind", default="session", show_default=True, help="keynote or session.")
-@click.option("--title", required=True, help="Title exactly as the notes give it (or the subject).")
-@click.option(
-    "--title-status",
-    default="recorded",
-    show_default=True,
-    help="recorded, or subject when no title was recorded.",
-)
-@click.option("--title-en", required=True, help="English translation of the title.")
-@click.option(
-    "--speaker",
-    "speakers",
-    multiple=True,
-    help="Speaker name, only if the notes give it; repeatable.",
-)
-@click.option("--organization", default="", help="Team or company, only if the notes give it.")
-@click.option("--slides-url", default="", help="Slides URL, only if the notes link them.")
-@click.option("--video-url", default="", help="Video URL, only if the notes link it.")
-@click.option(
-    "--link", "links", multiple=True, help="Other page the notes link for the talk; repeatable."
-)
-@click.option(
-    "--tag", "tags", multiple=True, required=True, help="Tag id from data/tags.csv; repeatable."
-)
-@click.option("--summary", required=True, help="One sentence in Korean, in your own words.")
-@click.option(
-    "--set",
-    "sets",
-    multiple=True,
-    metavar="COLUMN=VALUE",
-    help="Any other column (for columns added to the schema later).",
-)
-@click.pass_obj
-def add_talk(
-    obj: Context,
-    id_,
-    conference,
-    day,
-    order,
-    kind,
-    title,
-    title_status,
-    title_en,
-    speakers,
-    organization,
-    slides_url,
-    video_url,
-    links,
-    tags,
-    summary,
-    sets,
-) -> None:
-    """Add a talk to data/talks.csv (validated, in canonical order)."""
-    project = obj.project()
-    values = {
-        "id": id_,
-        "conference": conference,
-        "day": day,
-        "order": order,
-        "kind": kind,
-        "title": title,
-        "title_status": title_status,
-        "title_en": title_en,
-        "speakers": ";".join(s.strip() for sp in speakers for s in sp.split(";") if s.strip()),
-        "organization": organization,
-        "slides_url": slides_url,
-        "video_url": video_url,
-        "links": " ".join(links),
-        "tags": ";".join(t.strip() for tg in tags for t in re.split(r"[;,]", tg) if t.strip()),
-        "summary": summary,
-    }
-    values.update(_parse_sets(sets))
-    try:
-        with write_lock(project.root):  # the default order reads the file it then writes
-            if values["order"] is None:
-                values["order"] = _next_order(project, conference, day) if day else ""
-            _add_row(project, "talks", values)
-    except WriteError as err:
-        fail(str(err))
-
-
-@main.command("add-conference")
-@click.option("--id", "id_", required=True, help="Stable id, e.g. deview-2024.")
-@click.option("--name", required=True, help="Display name, e.g. NAVER DEVIEW 2024.")
-@click.option("--series", required=True, help="Conference series, e.g. DEVIEW.")
-@click.option("--year", required=True, help="Four-digit year.")
-@click.option(
-    "--dates", default="", help="YYYY-MM-DD or YYYY-MM-DD/YYYY-MM-DD, only if the notes give it."
-)
-@click.option("--location", default="", help="Venue or city, only if the notes give it.")
-@click.option("--url", default="", help="Official event page, only if the notes give it.")
-@click.option("--description", default="", help="One or two sentences in Korean.")
-@click.option("--set", "sets", multiple=True, metavar="COLUMN=VALUE", help="Any other column.")
-@click.pass_obj
-def add_conference(
-    obj: Context, id_, name, series, year, dates, location, url, description, sets
-) -> None:
-    """Add a conference to data/conferences.csv (validated, in canonical order)."""
-    values = {
-        "id": id_,
-        "name": name,
-        "series": series,
-        "year": year,
-        "dates": dates,
-        "location": location,
-        "url": url,
-        "description": description,
-    }
-    values.update(_parse_sets(sets))
-    _add_row(obj.project(), "conferences", values)
-
-
-@main.command("add-tag")
-@click.option("--id", "id_", required=True, help="Tag id, e.g. observability.")
-@click.option("--label", required=True, help="Korean label.")
-@click.option("--label-en", required=True, help="English label.")
-@click.option("--description", default="", help="What the tag groups.")
-@click.pass_obj
-def add_tag(obj: Context, id_, label, label_en, description) -> None:
-    """Add a tag to data/tags.csv (validated, in canonical order)."""
-    _add_row(
-        obj.project(),
-        "tags",
-        {"id": id_, "label": label, "label_en": label_en, "description": description},
-    )
+for _table, _kind in (("talks", "talk"), ("conferences", "conference"), ("tags", "tag")):
+    main.add_command(AddRowCommand(_table, _kind))
 
 
 # --------------------------------------------------------------------------- fmt

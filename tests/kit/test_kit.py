@@ -206,3 +206,50 @@ def test_message_catalogues_are_compiled() -> None:
             compiled = gettext.GNUTranslations(fh)._catalog  # noqa: SLF001
         compiled = {k: v for k, v in compiled.items() if k}
         assert compiled == wanted, po
+
+
+def test_add_talk_options_come_from_the_schema(tmp_path: Path) -> None:
+    """A column added to the schema is an option of `talkbook add-talk` at once."""
+    import yaml
+    from click.testing import CliRunner
+
+    from talkbook.catalog import DEFAULT_SCHEMA
+    from talkbook.cli import main
+
+    src = make_book(tmp_path, CATALOG_PAGES, catalog=True, language="en")
+    (src / "_toc.yml").write_text("format: jb-book\nroot: index\n", encoding="utf-8")
+    schema = yaml.safe_load(DEFAULT_SCHEMA.read_text(encoding="utf-8"))
+    schema["talks"]["columns"].append({"name": "room", "type": "str", "help": "the room"})
+    (src / "data" / "schema.yaml").write_text(yaml.safe_dump(schema), encoding="utf-8")
+    talks = src / "data" / "talks.csv"
+    lines = talks.read_text(encoding="utf-8").splitlines()
+    talks.write_text("\n".join([lines[0] + ",room", *(line + "," for line in lines[1:])]) + "\n")
+    runner = CliRunner()
+    shown = runner.invoke(main, ["--root", str(src), "add-talk", "--help"])
+    assert "--room" in shown.output and "the room" in shown.output
+    args = [
+        "--root",
+        str(src),
+        "add-talk",
+        "--no-interactive",
+        "--id",
+        "conf-2024-rooms",
+        "--conference",
+        "conf-2024",
+        "--day",
+        "1",
+        "--title",
+        "Rooms",
+        "--tag",
+        "web",
+        "--summary",
+        "About rooms.",
+        "--room",
+        "Hall A",
+    ]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "conf-2024-rooms,conf-2024,1,3,session,Rooms,recorded" in talks.read_text()
+    assert talks.read_text().rstrip().endswith(",Hall A")
+    missing = runner.invoke(main, ["--root", str(src), "add-talk", "--no-interactive", "--id", "x"])
+    assert missing.exit_code == 2 and "missing --conference" in missing.output
