@@ -31,7 +31,7 @@ from ..frontmatter import UNSAFE_YAML, FrontMatter, parse_front_matter, validate
 from . import myst
 
 #: who else reports a problem in the build; the build skips these rules by default
-BUILD_ENFORCED = frozenset({"sphinx", "myst"})
+BUILD_ENFORCED = frozenset({"sphinx", "myst", "safety"})
 SOURCE_SUFFIXES = (".md", ".ipynb", ".rst")
 PLACEHOLDER_RE = re.compile(r"^\s*(TODO|TBD|FIXME|XXX)\b")
 SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
@@ -93,6 +93,7 @@ class Page:
     ipynb: bool = False
     body_start: int = 1
     empty: bool = False
+    text: str = ""  # the page's source (Markdown pages)
     cells: int = 0
     rel: str = ""  # path relative to the root (the docname plus its suffix)
 
@@ -149,6 +150,7 @@ def load_page(path: str, text: str, ctx: RuleContext) -> tuple[Page, list[Proble
         notebook=notebook,
         body_start=min(body_start, len(lines)),
         empty=not body.strip(),
+        text=text,
     )
     return page, problems
 
@@ -469,34 +471,16 @@ def html_tags(html: myst.Html) -> list[tuple[str, dict[str, str], int]]:
 
 
 def rule_html(page: Page, ctx: RuleContext) -> list[Problem]:
-    """Raw HTML may not run scripts: no <script>, javascript: URLs or on* handlers."""
+    """Raw HTML, files a page reads, links to files: talkbook.safety's rules, which the build
+    enforces on the parsed document (same wording); here on the page's text, in seconds."""
+    from talkbook.safety.check import page_problems as safety_problems
+
+    if page.ipynb or not page.text:
+        return []  # notebook outputs are cleaned by the build
     out = []
-    for fragment in page.doc.html:
-        for tag, attrs, line in html_tags(fragment):
-            if tag == "script":
-                out.append(
-                    Problem(
-                        page.path,
-                        line,
-                        "",
-                        "raw HTML <script> is not allowed",
-                        "remove it; interactive content belongs in a demo notebook or the kit's "
-                        "static files",
-                    )
-                )
-            for name, value in attrs.items():
-                if re.fullmatch(r"on[a-z]+", name):
-                    out.append(
-                        Problem(
-                            page.path,
-                            line,
-                            "",
-                            f"event handler attribute {name}= in raw HTML is not allowed",
-                            "remove it; pages may not run scripts",
-                        )
-                    )
-                elif re.match(r"\s*javascript\s*:", value, re.I):
-                    out.append(_js_url(page.path, line))
+    for line, message in safety_problems(page.text, ctx.root / page.path, ctx.root):
+        problem, _sep, fix = message.partition(" (")
+        out.append(Problem(page.path, line, "", problem, fix[:-1] if fix.endswith(")") else fix))
     for text, line in page.doc.inline_texts:
         if JS_LINK_RE.search(text):
             out.append(_js_url(page.path, line))
@@ -673,7 +657,7 @@ PAGE_RULES: tuple[Rule, ...] = (
     Rule(rule_heading_levels, enforced_by="myst"),  # [myst.header]
     Rule(rule_talks),
     Rule(rule_kernelspec),
-    Rule(rule_html),
+    Rule(rule_html, enforced_by="safety"),  # talkbook.safety warns at the node
     Rule(rule_images),
     Rule(rule_includes, enforced_by="sphinx"),  # "file not found" / include errors
     Rule(rule_downloads, enforced_by="sphinx"),  # "download file not readable"
