@@ -96,11 +96,16 @@ def apply_case(root: Path, case: dict[str, Any]) -> None:
 
 
 def tree_hash(root: Path) -> dict[str, str]:
-    """sha256 of every file under ``root`` (relative path -> digest)."""
+    """sha256 of every file under ``root`` (relative path -> digest), leaving out the pages
+    talkbook generates from the catalog (git-ignored, listed in their folder's .gitignore)."""
+    from talkbook.generate import is_generated
+
     return {
         p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(root.rglob("*"))
         if p.is_file()
+        and not is_generated(p)
+        and not (p.name == ".gitignore" and p.read_text(encoding="utf-8").startswith("# written by talkbook"))
     }
 
 
