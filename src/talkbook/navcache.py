@@ -722,6 +722,8 @@ def collect_pages(app: Sphinx) -> Iterator[tuple[str, dict, str]]:
     name = app.config.talkbook_nav_contents
     page = Path(app.outdir) / app.builder.get_target_uri(name) if name else None
     if same and (page is None or page.exists() or name in app.env.all_docs):
+        if name and name not in app.env.all_docs:
+            _keep_in_sitemap(app, name)
         return
     code = SCRIPT_TEMPLATE.read_text(encoding="utf-8").replace(
         '"__TALKBOOK_NAV__"', json.dumps("".join(skeleton.neutral("")), ensure_ascii=False)
@@ -738,6 +740,15 @@ def collect_pages(app: Sphinx) -> Iterator[tuple[str, dict, str]]:
             f"{skeleton.contents()}\n</nav></section>"
         )
         yield name, {"title": title, "body": body, "talkbook_nav_contents_page": True}, "page.html"
+
+
+def _keep_in_sitemap(app: Sphinx, pagename: str) -> None:
+    """List a page this build does not write again in sphinx-sitemap's sitemap, which
+    otherwise lists only the pages written in the build (as talkbook.meta does for the
+    documents and generated pages)."""
+    sitemap = app.extensions.get("sphinx_sitemap")
+    if sitemap is not None and getattr(app, "sitemap_links", None) is not None:
+        sitemap.module.add_html_link(app, pagename, "page.html", {}, None)
 
 
 def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
