@@ -8,6 +8,7 @@ HOST       ?= 127.0.0.1
 PORT       ?= 8000
 HTML       := _build/html
 JB_FLAGS   := -W -n --keep-going
+JOBS       ?= auto
 PYTEST_ARGS ?=
 
 .PHONY: install build serve test lab bench bench-quick search-eval check clean chromium
@@ -23,9 +24,9 @@ $(STAMP): requirements.txt pyproject.toml
 
 install: $(STAMP)
 
-## build: the book, strictly (warnings are errors), into _build/html
+## build: the book, strictly (warnings are errors), into _build/html, on every core (JOBS=1: serial)
 build: install
-	$(BIN)/jupyter-book build . $(JB_FLAGS)
+	$(BIN)/python scripts/build_parallel.py . -j $(JOBS) $(JB_FLAGS)
 
 # The server `make serve` runs: the first free port from PORT on (PORT..PORT+19), the URL
 # printed only once the port is ours, a clean message (no traceback) when none is free.

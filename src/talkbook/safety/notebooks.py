@@ -294,7 +294,10 @@ def project_root(app: Sphinx) -> Path:
 
 def _outputs(app: Sphinx) -> tuple[Path, ...]:
     """The build's HTML and doctree folders when they lie outside the project (inside it, git
-    ignores them, so they are walked here as well)."""
+    ignores them, so they are walked here as well). In a parallel build the other readers
+    write doctrees while a notebook runs, so only the HTML output is watched there."""
+    if app.parallel > 1:
+        return (Path(app.outdir),)
     return (Path(app.outdir), Path(app.doctreedir))
 
 
