@@ -21,7 +21,7 @@ def soup(path: Path) -> BeautifulSoup:
 def backlinks(html: Path, talk_id: str) -> list[str]:
     """hrefs listed under "이 발표를 다룬 노트" on a talk page."""
     section = soup(html / "talks" / f"{talk_id}.html").find(id="covered-in")
-    return [a["href"] for a in section.select("ul.talkbook-backlinks a")]
+    return [a["href"] for a in section.select("ul.talkbook-covers a")]
 
 
 def test_every_talk_has_a_page(built_book: Path) -> None:

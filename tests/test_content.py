@@ -64,7 +64,7 @@ def test_every_catalog_talk_is_covered_by_a_note_section(built_book: Path) -> No
         page = BeautifulSoup(
             (built_book / "talks" / f"{talk_id}.html").read_text(encoding="utf-8"), "html.parser"
         )
-        if not page.find(id="covered-in").select("ul.talkbook-backlinks a"):
+        if not page.find(id="covered-in").select("ul.talkbook-covers a"):
             uncovered.append(talk_id)
     assert uncovered == []
 

@@ -118,6 +118,35 @@ def hidden_toctree(docname: str, entries: list[str]) -> pending_toctree:
     return pending_toctree(docname=docname, entries=[e.lstrip("/") for e in entries])
 
 
+class StableSectionIds(SphinxTransform):
+    """Sections of generated pages get ids that do not depend on their (translated) titles,
+    so links such as ``talks/<id>.html#covered-in`` work in every language."""
+
+    default_priority = 190  # before ReadableSectionIds (200) and the TOC
+
+    IDS = {
+        render.backlinks_list: "covered-in",
+        render.pages_list: "pages",
+    }
+
+    def apply(self, **kwargs: Any) -> None:
+        marks: list[tuple[nodes.Element, str]] = [
+            (node, ident) for cls, ident in self.IDS.items() for node in self.document.findall(cls)
+        ]
+        marks += [
+            (node, node["section_id"])
+            for node in self.document.findall(nodes.Element)
+            if node.get("section_id")
+        ]
+        for node, ident in marks:
+            section = node.parent
+            while section is not None and not isinstance(section, nodes.section):
+                section = section.parent
+            if section is not None and ident not in self.document.ids:
+                section["ids"].insert(0, ident)
+                self.document.ids[ident] = section
+
+
 class HiddenToctrees(SphinxTransform):
     """Turn placeholders into hidden toctrees, as the ``toctree`` directive makes them.
 
@@ -245,9 +274,12 @@ class TalksDirective(RowDirective):
             domain.note_use(self.env.docname, "order:talk")
         domain.note_use(self.env.docname, *(f"talk:{t['id']}" for t in talks))
         domain.note_view(self.env.docname, *(f"covers:{t['id']}" for t in talks))
+        section_id = "related" if table == "talks" else "talks"
         if not talks:
-            return [nodes.paragraph(text=_("No talks yet."))]
-        out: list[nodes.Node] = [render.talk_list(cat, talks)]
+            return [nodes.paragraph(text=_("No talks yet."), section_id=section_id)]
+        listing = render.talk_list(cat, talks)
+        listing["section_id"] = section_id
+        out: list[nodes.Node] = [listing]
         if "toctree" in self.options:
             folder = tb_config.read(self.config).talks_path
             out.append(hidden_toctree(self.env.docname, [f"/{folder}/{t['id']}" for t in talks]))
@@ -365,7 +397,9 @@ def backlinks(domain: TalkDomain, talk_id: str) -> list[nodes.Node]:
     covers = domain.covers_of(talk_id)
     covering = {d for d, _a, _t in covers}
     mentions = [(d, "", "") for d in domain.mentions_of(talk_id) if d not in covering]
-    out = [nodes.container("", doc_list(domain, covers), ids=["covered-in"])]
+    covers_list = doc_list(domain, covers)
+    covers_list["classes"].append("talkbook-covers")
+    out = [covers_list]
     if mentions:
         box = nodes.container(ids=["mentioned-in"], classes=["talkbook-mentions"])
         box += nodes.paragraph(text=_("Also mentioned in:"))

@@ -34,6 +34,7 @@ from .directives import (
     PagesDirective,
     ResolvePlaceholders,
     SpeakerTalksDirective,
+    StableSectionIds,
     TagIndexDirective,
     TalkCardDirective,
     TalkCatalogDirective,
@@ -275,6 +276,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("talkbook-pages", PagesDirective)
     app.add_directive("talkbook-tag-index", TagIndexDirective)
     app.add_directive("talkbook-speaker-talks", SpeakerTalksDirective)
+    app.add_transform(StableSectionIds)
     app.add_transform(ReadableSectionIds)
     app.add_transform(HiddenToctrees)
     app.add_post_transform(ResolvePlaceholders)

@@ -196,15 +196,17 @@ def catalog_table(cat: Catalog) -> nodes.table:
         title += row_ref("talk", talk["id"], cat.title("talks", talk))
         if table.subtitle and talk.get(table.subtitle):
             title += nodes.inline(text=f" {talk[table.subtitle]}", classes=["talkbook-title-en"])
-        cells = [title]
+        cells = [(title, ["tb-col-title"])]
         for col in shown:
             para = nodes.paragraph()
             para.extend(value_nodes(cat, table, col, talk))
-            cells.append(para)
+            kind = "list" if col.type in ("list", "urls") else "ref" if col.ref else col.type
+            cells.append((para, [f"tb-col-{col.name}", f"tb-col-{kind}"]))
         count = nodes.paragraph()
+        count += nodes.inline(text=_("notes") + " ", classes=["talkbook-count-label"])
         count += talk_coverage(talk_id=talk["id"])
-        cells.append(count)
-        row.extend(nodes.entry("", c) for c in cells)
+        cells.append((count, ["tb-col-notes"]))
+        row.extend(nodes.entry("", c, classes=classes) for c, classes in cells)
         body += row
     group += body
     return node

@@ -105,7 +105,10 @@ def tree_hash(root: Path) -> dict[str, str]:
         for p in sorted(root.rglob("*"))
         if p.is_file()
         and not is_generated(p)
-        and not (p.name == ".gitignore" and p.read_text(encoding="utf-8").startswith("# written by talkbook"))
+        and not (
+            p.name == ".gitignore"
+            and p.read_text(encoding="utf-8").startswith("# written by talkbook")
+        )
     }
 
 

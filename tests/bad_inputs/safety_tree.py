@@ -57,18 +57,13 @@ def make_safety_tree(dest: Path, cases: list[dict[str, Any]]) -> Path:
         encoding="utf-8",
     )
     config = root / "_config.yml"
+    # talkbook.ext loads talkbook.safety; the book's allowlist becomes this tree's
     text, n = re.subn(
-        r"(?m)^(\s+)- talkbook\.ext\s*$",
-        r"\g<0>\n\1- talkbook.safety",
+        r"(?m)^(\s+)talkbook_safety_trusted_notebooks:.*$",
+        rf"\1talkbook_safety_trusted_notebooks: [{TRUSTED}]",
         config.read_text(encoding="utf-8"),
     )
-    assert n == 1, "_config.yml lists no talkbook.ext extension"
-    text, n = re.subn(
-        r"(?m)^(\s+)config:\s*$",
-        rf"\g<0>\n\1  talkbook_safety_trusted_notebooks: [{TRUSTED}]",
-        text,
-    )
-    assert n == 1, "_config.yml has no sphinx: config: block"
+    assert n == 1, "_config.yml has no talkbook_safety_trusted_notebooks"
     config.write_text(text, encoding="utf-8")
     return root
 

@@ -36,12 +36,13 @@ def search_index(html: Path) -> dict:
 
 
 def pages_with(index: dict, term: str) -> set[str]:
-    """Docnames whose body or title holds *term* in the index (as searchtools.js looks)."""
+    """Pages of book/ whose body or title holds *term* in the index (as searchtools.js
+    looks; the generated talk and tag pages of the small book's catalog are left out)."""
     found: set[int] = set()
     for table in (index["terms"], index["titleterms"]):
         files = table.get(term, [])
         found.update([files] if isinstance(files, int) else files)
-    return {index["docnames"][i] for i in found}
+    return {index["docnames"][i] for i in found if index["docnames"][i].startswith("book/")}
 
 
 def build(src: Path, out: Path, stats: Path) -> dict:

@@ -6,7 +6,11 @@
     else document.addEventListener("DOMContentLoaded", fn);
   }
   function cellKey(row, index) {
-    var text = row.cells[index] ? row.cells[index].textContent.trim() : "";
+    var cell = row.cells[index];
+    var text = cell ? cell.textContent : "";
+    var label = cell && cell.querySelector(".talkbook-count-label");
+    if (label) text = text.replace(label.textContent, "");  // "notes 3" sorts as 3
+    text = text.trim();
     var num = Number(text);
     return text !== "" && !isNaN(num) ? num : text.toLocaleLowerCase();
   }
