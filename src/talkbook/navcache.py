@@ -280,6 +280,20 @@ def _parse_tree(text: str) -> Node:
     return root
 
 
+def name_toggles(soup: Any) -> Any:
+    """Give each expand/collapse toggle (``<summary>``, an icon only in the theme's HTML) an
+    accessible name, "<title>: show or hide its pages", for screen readers (axe summary-name)."""
+    from .i18n import _
+
+    for details in soup.find_all("details"):
+        summary = details.find("summary", recursive=False)
+        link = details.find_previous_sibling("a")
+        if summary is not None and link is not None and not summary.has_attr("aria-label"):
+            title = link.get_text(" ", strip=True)
+            summary["aria-label"] = _("{title}: show or hide its pages").format(title=title)
+    return soup
+
+
 def build_skeleton(
     app: Sphinx, original: Any, show_nav_level: int, kwargs: dict[str, Any]
 ) -> Skeleton:
@@ -294,6 +308,7 @@ def build_skeleton(
     }
     original(app, PSEUDO_DOC, "page.html", ctx, None)
     soup = ctx["generate_toctree_html"]("sidebar", 0, show_nav_level, **kwargs)
+    name_toggles(soup)
 
     uri_doc = {builder.get_target_uri(d): d for d in app.env.all_docs}
     li_num: dict[int, int] = {}  # id(tag) -> number
@@ -626,7 +641,7 @@ def wrap(original: Any) -> Any:
                 out = Markup(skeleton.render(pagename, target, prefix))
             state["pages"] = state.get("pages", 0) + 1
             if app.config.talkbook_navcache_check:
-                expected = str(theirs(kind, startdepth, show_nav_level, **kwargs))
+                expected = str(name_toggles(theirs(kind, startdepth, show_nav_level, **kwargs)))
                 _check(app, pagename, expected, skeleton.render(pagename, target, prefix))
             per_page[key] = out
             return out
