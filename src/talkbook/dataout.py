@@ -72,7 +72,8 @@ def site_data(app: Sphinx) -> SiteData | None:
 
 def site_url(app: Sphinx, docname: str, anchor: str = "") -> str:
     """The page's URL: absolute under ``html_baseurl``, else relative to the site root."""
-    uri = app.builder.get_target_uri(docname) + (f"#{anchor}" if anchor else "")
+    # dirhtml names the root page "" : "./" keeps it a link (and a feed id)
+    uri = (app.builder.get_target_uri(docname) or "./") + (f"#{anchor}" if anchor else "")
     base = app.config.html_baseurl
     return urljoin(base if base.endswith("/") else base + "/", uri) if base else uri
 

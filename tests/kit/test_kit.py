@@ -19,6 +19,16 @@ from sphinx.errors import ExtensionError
 from sphinx.util.docutils import docutils_namespace
 
 EXTENSIONS = ["talkbook.ext", "talkbook.search", "talkbook.meta", "talkbook.navcache"]
+# every extension of the kit, each usable alone
+ALL_EXTENSIONS = [
+    *EXTENSIONS,
+    "talkbook.safety",
+    "talkbook.assets",
+    "talkbook.mathml",
+    "talkbook.dataout",
+    "talkbook.feeds",
+    "talkbook.notebooks",
+]
 HANGUL = re.compile(r"[\uac00-\ud7a3]+")
 
 SCHEMA_FREE_PAGES = {
@@ -89,8 +99,8 @@ def build(src: Path, builder: str = "html", **overrides: object) -> tuple[Path, 
 
 @pytest.mark.parametrize(
     "extensions",
-    [[e] for e in EXTENSIONS] + [EXTENSIONS],
-    ids=[*EXTENSIONS, "all"],
+    [[e] for e in ALL_EXTENSIONS] + [ALL_EXTENSIONS],
+    ids=[*ALL_EXTENSIONS, "all"],
 )
 def test_foreign_book_without_data_builds_cleanly(tmp_path: Path, extensions: list[str]) -> None:
     src = make_book(tmp_path, SCHEMA_FREE_PAGES, catalog=False, language="en")
@@ -105,7 +115,7 @@ def test_foreign_book_without_data_builds_cleanly(tmp_path: Path, extensions: li
 @pytest.mark.parametrize("builder", ["html", "dirhtml", "singlehtml", "latex"])
 def test_book_with_catalog_builds_with_every_builder(tmp_path: Path, builder: str) -> None:
     src = make_book(tmp_path, CATALOG_PAGES, catalog=True, language="en")
-    out, warnings = build(src, builder, extensions=["myst_parser", *EXTENSIONS])
+    out, warnings = build(src, builder, extensions=["myst_parser", *ALL_EXTENSIONS])
     assert warnings == ""
     assert any(out.iterdir())
 
