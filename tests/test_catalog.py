@@ -42,7 +42,7 @@ def test_bad_catalog_reports_file_line_and_fix(
 ) -> None:
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data", data)
-    for f in (FIXTURES / case).glob("*.csv"):
+    for f in [*(FIXTURES / case).glob("*.csv"), *(FIXTURES / case).glob("*.yaml")]:
         shutil.copy(f, data / f.name)
     monkeypatch.chdir(tmp_path)  # messages name paths relative to where the user stands
     with pytest.raises(CatalogError) as err:

@@ -23,6 +23,8 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .yamlsafe import safe_load
+
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 INT_RE = re.compile(r"^[0-9]+$")
 DATE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:/(\d{4}-\d{2}-\d{2}))?$")
@@ -288,7 +290,7 @@ def load_schema(data_dir: Path) -> dict[str, TableSchema]:
     """Read ``schema.yaml`` from ``data_dir`` (or the kit's default schema)."""
     path = schema_path(data_dir)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
@@ -323,7 +325,7 @@ def load_schema(data_dir: Path) -> dict[str, TableSchema]:
         try:
             schema[key] = TableSchema(key=key, **spec)
         except (ValidationError, TypeError) as err:
-            raise CatalogError([schema_problem(shown, key, err)]) from None
+            raise CatalogError([schema_problem(shown, key, err, spec)]) from None
     missing = [t for t in TABLES if t not in schema]
     if missing:
         raise CatalogError(
@@ -340,11 +342,17 @@ def load_schema(data_dir: Path) -> dict[str, TableSchema]:
     return schema
 
 
-def schema_problem(path: str, key: str, err: Exception) -> Problem:
-    """A readable line for the first problem pydantic found in one table's description."""
+def schema_problem(path: str, key: str, err: Exception, spec: dict | None = None) -> Problem:
+    """A readable line for the first problem pydantic found in one table's description
+    (columns named, not numbered: ``talks.columns.day.type``)."""
     if isinstance(err, ValidationError):
         first = err.errors()[0]
-        where = ".".join(str(p) for p in (key, *first["loc"]))
+        loc = list(first["loc"])
+        if len(loc) > 1 and loc[0] == "columns" and isinstance(loc[1], int) and spec:
+            column = (spec.get("columns") or [])[loc[1]]
+            if isinstance(column, dict) and column.get("name"):
+                loc[1] = column["name"]
+        where = ".".join(str(p) for p in (key, *loc))
         return Problem(path, 0, where, first["msg"], "see the comments at the top of the schema")
     return Problem(path, 0, key, str(err), "see the comments at the top of the schema")
 

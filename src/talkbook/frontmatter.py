@@ -16,7 +16,8 @@ from typing import Any
 
 import yaml
 
-from .catalog import Catalog, Problem, display_path, is_url  # noqa: F401  (is_url re-exported)
+from .catalog import Catalog, Problem, display_path
+from .yamlsafe import SafeLoader, UnsafeYaml, refuse_aliases, safe_load  # noqa: F401  # noqa: F401  (is_url re-exported)
 
 FENCE = "---"
 
@@ -47,39 +48,9 @@ def split_front_matter(text: str) -> tuple[str | None, int]:
     return None, -1
 
 
-#: libyaml's loader when PyYAML was built with it (~10x faster), same marks and values
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
+_SafeLoader = SafeLoader
 
 UNSAFE_YAML = "front matter: YAML "  # the message of a refused anchor or alias
-
-
-class UnsafeYaml(yaml.YAMLError):
-    """Front matter uses a YAML feature pages may not use (aliases, anchors)."""
-
-    def __init__(self, problem: str, mark: yaml.Mark | None):
-        super().__init__(problem)
-        self.problem = problem
-        self.problem_mark = mark
-
-
-def refuse_aliases(body: str, loader_class: Any = _SafeLoader) -> None:
-    """Raise :class:`UnsafeYaml` at the first anchor or alias.
-
-    Aliases let a few lines expand into billions of values (the "billion laughs"); the
-    events are read in one linear pass and nothing is built, so refusing costs what the
-    text costs.
-    """
-    loader = loader_class(body)
-    try:
-        while loader.check_event():
-            event = loader.get_event()
-            if isinstance(event, yaml.AliasEvent):
-                raise UnsafeYaml(f"YAML alias *{event.anchor} is not allowed", event.start_mark)
-            if getattr(event, "anchor", None):
-                raise UnsafeYaml(f"YAML anchor &{event.anchor} is not allowed", event.start_mark)
-    finally:
-        loader.dispose()
 
 
 def load_yaml(text: str) -> Any:
@@ -219,9 +190,7 @@ def quote_dates(text: str, fm: FrontMatter) -> str:
 
 
 def load_field_specs(data_dir: Path) -> list[dict[str, Any]]:
-    raw = yaml.load(
-        (Path(data_dir) / "schema.yaml").read_text(encoding="utf-8"), Loader=_SafeLoader
-    )
+    raw = safe_load((Path(data_dir) / "schema.yaml").read_text(encoding="utf-8"))
     return raw["front_matter"]["fields"]
 
 
