@@ -12,7 +12,10 @@ pytestmark = pytest.mark.slow
 HOME = "---\ntalkbook: {kind: home, language: ko, description: 시험}\n---\n# 홈\n\n시험용 책.\n"
 
 
-def notebook(name: str, code: str) -> str:
+def notebook(name: str, code: str, log: Path | None = None) -> str:
+    """A MyST notebook; each real execution appends its name to ``log`` (outside the book:
+    talkbook.safety fails a notebook that writes into the project)."""
+    log_path = str(log or Path("/dev/null"))
     return f"""---
 jupytext:
   text_representation:
@@ -27,35 +30,39 @@ talkbook: {{kind: demo, language: ko, description: 시험}}
 
 ```{{code-cell}} python3
 from pathlib import Path
-with Path("runs.log").open("a") as log:  # a side effect that shows each real execution
+with Path({log_path!r}).open("a") as log:  # a side effect that shows each real execution
     print("{name}", file=log)
 {code}
 ```
 """
 
 
-def runs(src: Path) -> list[str]:
-    log = src / "book" / "runs.log"
+def runs(log: Path) -> list[str]:
     return log.read_text().split() if log.exists() else []
 
 
 def test_second_build_executes_nothing_and_an_edit_reruns_only_that_notebook(
     tmp_path: Path,
 ) -> None:
+    log = tmp_path / "runs.log"
     src = mini_book(
         tmp_path / "src",
-        {"book/intro": HOME, "book/a": notebook("a", "1 + 1"), "book/b": notebook("b", "2 + 2")},
+        {
+            "book/intro": HOME,
+            "book/a": notebook("a", "1 + 1", log),
+            "book/b": notebook("b", "2 + 2", log),
+        },
     )
     out = tmp_path / "out"
     for _ in range(2):
         result = jb_build(src, out)
         assert result.returncode == 0, output_of(result)[-3000:]
-    assert sorted(runs(src)) == ["a", "b"]  # built twice, executed once each
+    assert sorted(runs(log)) == ["a", "b"]  # built twice, executed once each
 
-    (src / "book" / "a.md").write_text(notebook("a", "3 + 3"), encoding="utf-8")
+    (src / "book" / "a.md").write_text(notebook("a", "3 + 3", log), encoding="utf-8")
     result = jb_build(src, out)
     assert result.returncode == 0, output_of(result)[-3000:]
-    assert sorted(runs(src)) == ["a", "a", "b"]
+    assert sorted(runs(log)) == ["a", "a", "b"]
     assert "6" in (out / "_build" / "html" / "book" / "a.html").read_text(encoding="utf-8")
 
 
