@@ -210,7 +210,7 @@ def test_note_page_shows_source_date_and_neighbours(built_book: Path) -> None:
     assert links["고치기"] == f"{REPO}/edit/main/{path}"
     assert links["이슈 열기"].startswith(f"{REPO}/issues/new?title=")
     crumbs = [li.get_text(strip=True) for li in page.select(".talkbook-breadcrumbs li")]
-    assert crumbs == ["홈", "NAVER DEVIEW 2019", "DEVIEW 2019 Day 1 세션 메모"]
+    assert crumbs == ["홈", "NAVER DEVIEW 2019", "DEVIEW 2019 1일차 세션 메모"]
     assert page.select_one(".prev-next-area a.left-prev") and page.select_one(
         ".prev-next-area a.right-next"
     )
