@@ -149,19 +149,19 @@ def _builder_inited(app: Sphinx) -> None:
     from .korean import WordMemo
 
     WordMemo.current = None
-    app.env.talkbook_search_state = None  # type: ignore[attr-defined]
+    app.talkbook_search_state = None  # type: ignore[attr-defined]  # (not on env: pickled)
     if not _active(app):
         return
     store = PageStore(Path(app.doctreedir) / STORE_FILENAME, f"{FORMAT_VERSION}/{__version__}")
     store.load()
-    app.env.talkbook_search_state = _State(store, None)  # type: ignore[attr-defined]
+    app.talkbook_search_state = _State(store, None)  # type: ignore[attr-defined]
     lang = app.config.html_search_language or app.config.language or ""
     if app.config.talkbook_search_korean and lang.split("_")[0] == "ko":
         WordMemo.current = WordMemo(Path(app.doctreedir) / MEMO_FILENAME)
 
 
 def _state(app: Sphinx) -> _State | None:
-    return getattr(app.env, "talkbook_search_state", None)
+    return getattr(app, "talkbook_search_state", None)
 
 
 def _env_get_outdated(

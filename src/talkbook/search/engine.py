@@ -361,3 +361,30 @@ def variant_table(extra: dict[str, str], extra_file: Path | None) -> dict[str, s
 def stemmed_variants(table: dict[str, str], stem: Callable[[str], str]) -> dict[str, list[str]]:
     """Variant -> canonical index terms (the canonical form split and stemmed like page text)."""
     return {k: [stem(w) for w in v.split()] for k, v in table.items()}
+
+
+def read_index(html: Path) -> tuple[list[str], dict[str, set[int]]]:
+    """The written index of an HTML folder: page URLs and term -> page numbers (for tests
+    and tools; the browser reads the same files)."""
+    folder = Path(html) / OUT_DIR
+
+    def payload(path: Path) -> list[Any]:
+        text = path.read_text(encoding="utf-8")
+        return json.loads("[" + text[text.index("(") + 1 : text.rindex(")")] + "]")
+
+    meta = payload(folder / "meta.js")[0]
+    terms: dict[str, set[int]] = {}
+    for i in range(meta["n"]):
+        _num, shard = payload(folder / f"s{i}.js")
+        for term, raw in shard.items():
+            docs, doc, j = set(), -1, 0
+            while j < len(raw):
+                if raw[j] < 0:
+                    doc -= raw[j]
+                else:
+                    doc += raw[j]
+                    j += 1
+                docs.add(doc)
+                j += 1
+            terms[term] = docs
+    return [d[0] for d in meta["docs"]], terms

@@ -16,15 +16,17 @@
  * A word that stays unknown is dropped: it never empties the results.
  *
  * Ranking: BM25 with field weights (page title > section title > body) summed over the
- * query's words (best alternative per word), pages holding every word first, then most;
- * a bonus when the words first occur in the same section; ties go to the shorter page,
- * then to the page met first in the table of contents.
+ * query's words (a word's alternatives count as one term), pages holding every word first,
+ * then most; a bonus when the words first occur in the same section and when the page
+ * title holds the whole query; ties go to the shorter page, then to the page met first in
+ * the table of contents.
  */
 (function () {
   "use strict";
   const TS = (window.TalkbookSearch = window.TalkbookSearch || {});
-  const K1 = 1.2, B = 0.75, W_TITLE = 8, W_SECTION = 3;
-  const PROXIMITY = 0.25;
+  // ranking constants (scripts/search_eval.py --tune may override them for a run)
+  const R = Object.assign({ k1: 1.2, b: 0.4, title: 3, section: 1.5, proximity: 0.25,
+    phrase: 0.5 }, TS.tuning || {});
   const HANGUL = /[\uAC00-\uD7A3]/;
   const SYLLABLE = (ch) => ch >= "\uAC00" && ch <= "\uD7A3";
 
@@ -33,6 +35,7 @@
   const base = TS.base || here.slice(0, here.lastIndexOf("/") + 1);
   const siteRoot = new URL("../../", base).href;
 
+  TS.setTuning = (o) => Object.assign(R, o); // for scripts/search_eval.py experiments
   const pending = {};
   const loadScript = (name) => {
     if (!pending[name]) {
@@ -241,32 +244,57 @@
     return words.flatMap(analyseWord);
   };
 
-  const idf = (t) => {
-    const n = meta.docs.length, d = df(t);
-    return Math.log(1 + (n - d + 0.5) / (d + 0.5));
+  // words of each page title (title weight is spread over them: a short title that is
+  // mostly the query says more than a long one that mentions it)
+  const titleWords = new Map();
+  const titleSize = (doc) => {
+    let n = titleWords.get(doc);
+    if (n === undefined) titleWords.set(doc, (n = Math.max(1, splitQuery(meta.docs[doc][1]).length)));
+    return n;
   };
 
-  /** Rank pages for analysed groups: [{doc, url, title, score, matched, terms}]. */
-  const rank = (groups) => {
+  /** Rank pages for analysed groups: [{doc, url, title, score, matched, terms}].
+   * Per word (its alternatives as one term): idf * (BM25 of body + section-title hits, plus
+   * a page-title bonus / sqrt(title words)); summed over words; x (1 + proximity share);
+   * x (1 + phrase) when the page title holds the whole query. */
+  const rank = (groups, query) => {
     const live = groups.filter((g) => g.alts.size);
     const perDoc = new Map();
     live.forEach((g, gi) => {
+      // a word's alternatives count as one term (as a synonym query does): the pages that
+      // hold any of them, and per page the best weighted occurrence count.  Not a sum: a
+      // surface form and its stem are indexed for the same occurrence (컨슈머를, 컨슈머)
+      const hits = new Map();
       for (const [t, weight] of g.alts) {
-        const w = idf(t) * weight;
         for (const [doc, code] of postings(t)) {
-          const tf = code & 63, title = (code >> 6) & 1, sec = (code >> 7) & 3, first = code >> 9;
-          const len = meta.docs[doc][2];
-          const wtf = tf + W_SECTION * sec + W_TITLE * title;
-          const norm = (wtf * (K1 + 1)) / (wtf + K1 * (1 - B + (B * len) / meta.avglen));
-          const s = w * norm;
-          let entry = perDoc.get(doc);
-          if (!entry) perDoc.set(doc, (entry = { scores: new Array(live.length).fill(0),
-            firsts: new Array(live.length).fill(-1), terms: new Set() }));
-          entry.terms.add(t);
-          if (s > entry.scores[gi]) { entry.scores[gi] = s; entry.firsts[gi] = first; }
+          const tf = (code & 63) * weight, title = ((code >> 6) & 1) * weight;
+          const sec = ((code >> 7) & 3) * weight, first = code >> 9;
+          const h = hits.get(doc);
+          if (!h) hits.set(doc, { tf, title, sec, first, terms: [t] });
+          else {
+            if (tf > h.tf) { h.tf = tf; h.first = first; }
+            h.title = Math.max(h.title, title);
+            h.sec = Math.max(h.sec, sec);
+            h.terms.push(t);
+          }
         }
       }
+      const n = meta.docs.length;
+      const idf = Math.log(1 + (n - hits.size + 0.5) / (hits.size + 0.5));
+      for (const [doc, h] of hits) {
+        const len = meta.docs[doc][2];
+        const wtf = h.tf + R.section * h.sec;
+        const body = wtf ? (wtf * (R.k1 + 1)) / (wtf + R.k1 * (1 - R.b + (R.b * len) / meta.avglen)) : 0;
+        const s = idf * (body + (h.title ? (R.title * h.title) / Math.sqrt(titleSize(doc)) : 0));
+        let entry = perDoc.get(doc);
+        if (!entry) perDoc.set(doc, (entry = { scores: new Array(live.length).fill(0),
+          firsts: new Array(live.length).fill(-1), terms: new Set() }));
+        h.terms.forEach((t) => entry.terms.add(t));
+        entry.scores[gi] = s;
+        entry.firsts[gi] = h.first;
+      }
     });
+    const phrase = (query || "").normalize("NFC").toLowerCase().replace(/\s+/g, " ").trim();
     const out = [];
     for (const [doc, e] of perDoc) {
       const matched = e.scores.filter((s) => s > 0).length;
@@ -279,8 +307,9 @@
           total++;
           if (e.firsts[i] === e.firsts[j]) pairs++;
         }
-      if (total) score *= 1 + (PROXIMITY * pairs) / total;
+      if (total) score *= 1 + (R.proximity * pairs) / total;
       const [url, title, len] = meta.docs[doc];
+      if (phrase.length > 1 && title.toLowerCase().includes(phrase)) score *= 1 + R.phrase;
       out.push({ doc, url, title, len, score, matched, terms: [...e.terms] });
     }
     out.sort((a, b) => b.matched - a.matched || b.score - a.score || a.len - b.len || a.doc - b.doc);
@@ -291,7 +320,7 @@
   TS.search = async (query) => {
     const t0 = performance.now();
     const groups = await analyse(query);
-    const results = rank(groups);
+    const results = rank(groups, query);
     return { groups, results, ms: performance.now() - t0 };
   };
 
@@ -370,7 +399,7 @@
         return !!meta && Object.keys(shards).length === meta.n;
       },
       _parseQuery: (q) => [q],
-      _performSearch: (q) => rank(queryWords(q).flatMap(analyseWord)),
+      _performSearch: (q) => rank(queryWords(q).flatMap(analyseWord), q),
       performSearch: (q) => TS.render(q),
     };
   }
