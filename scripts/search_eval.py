@@ -150,13 +150,21 @@ def build(corpus: Corpus, variant: str, out: Path) -> dict[str, float]:
     target.mkdir(parents=True)
     src = source_of(corpus, out)
     config = write_config(corpus, src, variant, out / corpus.name)
-    cmd = [str(BIN / "jupyter-book"), "build", str(src), "--config", str(config),
-           "--path-output", str(target), "--all", "-q"]
+    cmd = [
+        str(BIN / "jupyter-book"),
+        "build",
+        str(src),
+        "--config",
+        str(config),
+        "--path-output",
+        str(target),
+        "--all",
+        "-q",
+    ]
     if corpus.strict:
         cmd += ["-W", "-n", "--keep-going"]
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=src, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True)
+    proc = subprocess.run(cmd, cwd=src, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output = proc.stdout
     seconds = time.perf_counter() - t0
     html = html_dir(out, corpus, variant)
@@ -177,9 +185,18 @@ def pagefind_index(html: Path) -> float:
     shutil.rmtree(html / "pagefind", ignore_errors=True)
     t0 = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "pagefind", "--site", str(html), "--root-selector", "article",
-         "--quiet"],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "pagefind",
+            "--site",
+            str(html),
+            "--root-selector",
+            "article",
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
     )
     if proc.returncode != 0:
         raise SystemExit(f"pagefind failed: {proc.stdout[-2000:]}{proc.stderr[-2000:]}")
@@ -198,10 +215,15 @@ def index_sizes(html: Path, variant: str) -> dict[str, int]:
         return _sizes([html / "searchindex.js"])
     if variant == "ours":
         folder = html / "_static" / "talkbook-search"
-        return _sizes([folder / "meta.js", *sorted(folder.glob("s*.js"))])
+        return _sizes([folder / "meta.js", *sorted(folder.glob("s[0-9]*.js"))])
     folder = html / "pagefind"
-    return _sizes([p for p in folder.rglob("*") if p.is_file() and p.suffix not in (".js", ".css")
-                   and "wasm" not in p.name])
+    return _sizes(
+        [
+            p
+            for p in folder.rglob("*")
+            if p.is_file() and p.suffix not in (".js", ".css") and "wasm" not in p.name
+        ]
+    )
 
 
 # --------------------------------------------------------------------------- browser
@@ -385,11 +407,14 @@ def report(name: str, results: dict[str, dict], details: bool) -> str:
     short = {"stock": "stock", "ours": "ours", "pagefind": "pf"}
     head = f"{'kind':<17}{'n':>3}"
     for metric in ("recall@5", "MRR", "zero", "p95 ms"):
-        head += "  " + " ".join(f"{metric if i == 0 else '':>{8 if i == 0 else 6}}"
-                                for i, _ in enumerate(variants))
+        head += "  " + " ".join(
+            f"{metric if i == 0 else '':>{8 if i == 0 else 6}}" for i, _ in enumerate(variants)
+        )
     lines.append(head)
-    lines.append(f"{'':<20}" + ("  " + " ".join(
-        f"{short[v]:>{8 if i == 0 else 6}}" for i, v in enumerate(variants))) * 4)
+    lines.append(
+        f"{'':<20}"
+        + ("  " + " ".join(f"{short[v]:>{8 if i == 0 else 6}}" for i, v in enumerate(variants))) * 4
+    )
     for g in results["ours"]["summary"]:
         if g in ("ALL", "held"):
             lines.append("-" * len(head))
@@ -406,9 +431,11 @@ def report(name: str, results: dict[str, dict], details: bool) -> str:
         size = results[v]["index"]
         lines.append(f"  {v:<32}{size['raw']:>12,}{size['gzip']:>10,}{size['files']:>7}")
     growth = results["ours"]["index"]["raw"] / results["stock"]["index"]["raw"] - 1
-    lines.append(f"  ours vs stock: {growth:+.1%} raw, "
-                 f"{results['ours']['index']['gzip'] / results['stock']['index']['gzip'] - 1:+.1%}"
-                 " gzip")
+    lines.append(
+        f"  ours vs stock: {growth:+.1%} raw, "
+        f"{results['ours']['index']['gzip'] / results['stock']['index']['gzip'] - 1:+.1%}"
+        " gzip"
+    )
     for v in variants:
         if results[v].get("build_s") is not None:
             lines.append(f"  {v} build/index time: {results[v]['build_s']:.1f} s")
@@ -431,8 +458,10 @@ def check(name: str, results: dict[str, dict]) -> list[str]:
     want = TARGETS.get(name, TARGETS["book"])
     if ours["ALL"]["recall"] < want["recall"] or ours["ALL"]["mrr"] < want["mrr"]:
         missed.append(f"{name}: overall recall@5/MRR below {want['recall']}/{want['mrr']}")
-    if "held" in ours and (ours["held"]["recall"] < TARGETS["held"]["recall"]
-                           or ours["held"]["mrr"] < TARGETS["held"]["mrr"]):
+    if "held" in ours and (
+        ours["held"]["recall"] < TARGETS["held"]["recall"]
+        or ours["held"]["mrr"] < TARGETS["held"]["mrr"]
+    ):
         missed.append(f"{name}: held-back recall@5/MRR below targets")
     for g, s in ours.items():
         if g in pf and (s["recall"] < pf[g]["recall"] - 1e-9 or s["mrr"] < pf[g]["mrr"] - 1e-9):
@@ -514,28 +543,53 @@ def scale(pages: int, out: Path, browser: object, seed: int = 7) -> dict[str, fl
         WordMemo.current.save()
         WordMemo.current = None
     collect_s = time.perf_counter() - t0
-    sizes = engine.write_index(site, collected, {"lang": "ko", "stopwords": sorted(lang.stopwords),
-                                                 "variants": {}}, 48 * 1024)
+    sizes = engine.write_index(
+        site,
+        collected,
+        {"lang": "ko", "stopwords": sorted(lang.stopwords), "variants": {}},
+        48 * 1024,
+    )
     folder = site / engine.OUT_DIR
-    shutil.copyfile(ROOT / "src" / "talkbook" / "search" / "static" / "talkbook-search.js",
-                    folder / "talkbook-search.js")
+    shutil.copyfile(
+        ROOT / "src" / "talkbook" / "search" / "static" / "talkbook-search.js",
+        folder / "talkbook-search.js",
+    )
     (folder / "stemmer.js").write_text(lang.js_stemmer_code, encoding="utf-8")
     (site / "search.html").write_text(_SCALE_PAGE, encoding="utf-8")
-    words = ["쿠버네티스", "카프카", "컨슈머를", "파티션", "모델", "서빙하는", "샤딩", "Kafka",
-             "검색 품질", "모델 서빙", "쿠버네티스파티션", "컨슈머", "프로파일러", "양자화"]
+    words = [
+        "쿠버네티스",
+        "카프카",
+        "컨슈머를",
+        "파티션",
+        "모델",
+        "서빙하는",
+        "샤딩",
+        "Kafka",
+        "검색 품질",
+        "모델 서빙",
+        "쿠버네티스파티션",
+        "컨슈머",
+        "프로파일러",
+        "양자화",
+    ]
     with serve(site) as url:
         page = browser.new_page()  # type: ignore[attr-defined]
         page.goto(url + "search.html")
-        first = page.evaluate("async (q) => { await TalkbookSearch.search(q);"
-                              " return performance.getEntriesByType('resource')"
-                              ".map(e => e.name.split('/').pop()); }", "카프카")
+        first = page.evaluate(
+            "async (q) => { await TalkbookSearch.search(q);"
+            " return performance.getEntriesByType('resource')"
+            ".map(e => e.name.split('/').pop()); }",
+            "카프카",
+        )
         times = page.evaluate(
             "async (qs) => { const t = []; for (let r = 0; r < 3; r++) for (const q of qs)"
-            " { t.push((await TalkbookSearch.search(q)).ms); } return t; }", words)
+            " { t.push((await TalkbookSearch.search(q)).ms); } return t; }",
+            words,
+        )
         page.close()
     first_files = [folder / name for name in first if (folder / name).exists()]
     gz = sum(len(gzip.compress(p.read_bytes(), compresslevel=9)) for p in first_files)
-    index_files = [folder / "meta.js", *folder.glob("s*.js")]
+    index_files = [folder / "meta.js", *folder.glob("s[0-9]*.js")]
     return {
         "pages": pages,
         "collect_s": round(collect_s, 1),
@@ -554,19 +608,35 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("--out", type=Path,
-                    default=Path(tempfile.gettempdir()) / "talkbook-search-eval",
-                    help="scratch dir for the builds (default: %(default)s)")
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "talkbook-search-eval",
+        help="scratch dir for the builds (default: %(default)s)",
+    )
     ap.add_argument("--no-build", action="store_true", help="reuse the builds already in --out")
-    ap.add_argument("--corpus", action="append", choices=[c.name for c in CORPORA],
-                    help="only this corpus (repeatable; default: every corpus present)")
-    ap.add_argument("--corpora", type=Path, default=ROOT.parent / "shared" / "corpora",
-                    help="folder of the foreign corpora (default: %(default)s)")
+    ap.add_argument(
+        "--corpus",
+        action="append",
+        choices=[c.name for c in CORPORA],
+        help="only this corpus (repeatable; default: every corpus present)",
+    )
+    ap.add_argument(
+        "--corpora",
+        type=Path,
+        default=ROOT.parent / "shared" / "corpora",
+        help="folder of the foreign corpora (default: %(default)s)",
+    )
     ap.add_argument("--details", action="store_true", help="list every query not perfect")
     ap.add_argument("--json", type=Path, help="also write the figures as JSON")
     ap.add_argument("--check", action="store_true", help="exit 1 when ours misses a target")
-    ap.add_argument("--scale", type=int, nargs="*", metavar="N",
-                    help="only the loading figures on synthetic books of N pages (e.g. 10000)")
+    ap.add_argument(
+        "--scale",
+        type=int,
+        nargs="*",
+        metavar="N",
+        help="only the loading figures on synthetic books of N pages (e.g. 10000)",
+    )
     args = ap.parse_args(argv)
 
     if args.scale:
@@ -576,8 +646,10 @@ def main(argv: list[str] | None = None) -> int:
                 figures = scale(n, args.out, browser)
                 print(" ".join(f"{k}={v}" for k, v in figures.items()), flush=True)
                 ok = figures["first_query_gzip"] <= 500_000 and figures["query_p95_ms"] <= 50
-                print(f"targets (first one-word query <= 500 KB gzip, p95 <= 50 ms): "
-                      f"{'met' if ok else 'NOT met'}")
+                print(
+                    f"targets (first one-word query <= 500 KB gzip, p95 <= 50 ms): "
+                    f"{'met' if ok else 'NOT met'}"
+                )
         return 0
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -602,10 +674,20 @@ def main(argv: list[str] | None = None) -> int:
         dump = {
             name: {
                 v: {k: val for k, val in r.items() if k != "outcomes"}
-                | {"queries": [{"kind": o.query.kind, "query": o.query.query,
-                                "split": o.query.split, "recall": o.recall, "rr": o.rr,
-                                "ms": round(o.ms, 2), "top": o.ranked[:TOP_K]}
-                               for o in r["outcomes"]]}
+                | {
+                    "queries": [
+                        {
+                            "kind": o.query.kind,
+                            "query": o.query.query,
+                            "split": o.query.split,
+                            "recall": o.recall,
+                            "rr": o.rr,
+                            "ms": round(o.ms, 2),
+                            "top": o.ranked[:TOP_K],
+                        }
+                        for o in r["outcomes"]
+                    ]
+                }
                 for v, r in results.items()
             }
             for name, results in everything.items()

@@ -3,7 +3,6 @@ and the query-side stemmer (the JS that goes into language_data.js, run in Chrom
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import textwrap

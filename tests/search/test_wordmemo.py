@@ -162,7 +162,7 @@ def test_prune_keeps_the_indexed_words(tmp_path: Path) -> None:
     from talkbook.search import _in_index
     from talkbook.search.engine import PageTerms
 
-    page = PageTerms(title="a", terms={"컨슈머를": [1, 0, 0, 0], "컨슈머": [1, 0, 0, 0]})
+    page = PageTerms(title="a", terms={"컨슈머를": [1, 0, 0, 0, 0], "컨슈머": [1, 0, 0, 0, 0]})
     state = SimpleNamespace(store=SimpleNamespace(pages={"a": page}), lang=SearchKorean({}))
     memo.prune(_in_index(state))  # type: ignore[arg-type]
     # 서빙하는: pruned from every page; 그: a stop word, never in the index, kept

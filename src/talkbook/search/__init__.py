@@ -145,14 +145,14 @@ def _variants(app: Sphinx, config: Config) -> dict[str, str]:
 
 
 def _builder_inited(app: Sphinx) -> None:
-    from .engine import FORMAT_VERSION, STORE_FILENAME, PageStore
+    from .engine import STORE_FILENAME, PageStore, store_version
     from .korean import WordMemo
 
     WordMemo.current = None
     app.talkbook_search_state = None  # type: ignore[attr-defined]  # (not on env: pickled)
     if not _active(app):
         return
-    store = PageStore(Path(app.doctreedir) / STORE_FILENAME, f"{FORMAT_VERSION}/{__version__}")
+    store = PageStore(Path(app.doctreedir) / STORE_FILENAME, store_version())
     store.load()
     app.talkbook_search_state = _State(store, None)  # type: ignore[attr-defined]
     lang = app.config.html_search_language or app.config.language or ""

@@ -21,6 +21,7 @@ nothing else), code = ``tf | in_title << 6 | section_titles << 7 | first_section
 
 from __future__ import annotations
 
+import hashlib
 import html.parser
 import json
 import math
@@ -45,13 +46,31 @@ FORMAT_VERSION = 1
 STORE_FILENAME = "talkbook-search-pages.pickle"
 #: folder (under the HTML output) of the index and the engine
 OUT_DIR = "_static/talkbook-search"
+#: digest of this module as imported
+_SOURCE_DIGEST = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()[:16]
+#: a word as Sphinx's search languages see it (each is split into index terms alone)
+_WORD_RE = re.compile(r"\w+")
 #: caps of the packed posting code
 TF_CAP, SECTION_TITLE_CAP, SECTION_CAP = 63, 3, 1023
 
 #: raw-HTML elements whose text is not page text: form controls and code
 _SKIP_HTML = frozenset(
-    {"script", "style", "select", "option", "optgroup", "textarea", "button", "datalist",
-     "template", "noscript", "svg", "math", "head", "title"}
+    {
+        "script",
+        "style",
+        "select",
+        "option",
+        "optgroup",
+        "textarea",
+        "button",
+        "datalist",
+        "template",
+        "noscript",
+        "svg",
+        "math",
+        "head",
+        "title",
+    }
 )
 
 
@@ -92,14 +111,17 @@ class PageTerms:
     """What the index keeps of one page."""
 
     title: str
-    length: int = 0  # body term occurrences (BM25 length normalisation)
-    terms: dict[str, list[int]] = field(default_factory=dict)  # term -> [tf, title, sec, first]
+    length: int = 0  # body words (BM25 length normalisation)
+    #: term -> [body count, in page title, section-title count, first section, link-text count]
+    terms: dict[str, list[int]] = field(default_factory=dict)
 
     def code(self, term: str) -> int:
-        tf, in_title, sec, first = self.terms[term]
+        body, in_title, sec, first, anchor = self.terms[term]
+        # link text describes the page it links to more than this one: a third of a word
+        tf = body + (anchor + 2) // 3
         return (
             min(tf, TF_CAP)
-            | (1 if in_title else 0) << 6
+            | min(in_title, 1) << 6
             | min(sec, SECTION_TITLE_CAP) << 7
             | min(first, SECTION_CAP) << 9
         )
@@ -112,6 +134,7 @@ class PageCollector(nodes.NodeVisitor):
         super().__init__(document)
         self.lang = lang
         self.section = -1  # the page's own (first) section is 0
+        self._links = 0  # depth of reference nodes (link text)
         self.page = PageTerms(title=page_title)
         self._stem_cache: dict[str, str | None] = {}
         for term in self._terms([page_title]):
@@ -133,22 +156,30 @@ class PageCollector(nodes.NodeVisitor):
         return term
 
     def _terms(self, texts: Iterable[str]) -> Iterable[str]:
+        for words in self._words(texts):
+            yield from words
+
+    def _words(self, texts: Iterable[str]) -> Iterable[set[str]]:
+        """Per word of the text, its distinct index terms (a surface form and its noun are
+        often the same string: one occurrence must count once)."""
         for text in texts:
-            for word in self.lang.split(text):
-                term = self._term(word)
-                if term:
-                    yield term
+            for m in _WORD_RE.finditer(text):
+                terms = {t for t in map(self._term, self.lang.split(m.group())) if t}
+                if terms:
+                    yield terms
 
     def _entry(self, term: str) -> list[int]:
         entry = self.page.terms.get(term)
         if entry is None:
-            entry = self.page.terms[term] = [0, 0, 0, max(0, self.section)]
+            entry = self.page.terms[term] = [0, 0, 0, max(0, self.section), 0]
         return entry
 
     def _body(self, texts: Iterable[str]) -> None:
-        for term in self._terms(texts):
-            self._entry(term)[0] += 1
+        slot = 4 if self._links else 0
+        for terms in self._words(texts):
             self.page.length += 1
+            for term in terms:
+                self._entry(term)[slot] += 1
 
     # -- the visitor
     def dispatch_visit(self, node: nodes.Node) -> None:
@@ -158,12 +189,20 @@ class PageCollector(nodes.NodeVisitor):
             if "html" in node.get("format", "").split():
                 self._body(html_text(node.astext()))
             raise nodes.SkipNode
-        if isinstance(node, nodes.section):
+        if isinstance(node, nodes.reference):
+            self._links += 1
+        elif isinstance(node, nodes.section):
             self.section += 1
         elif isinstance(node, nodes.title) and isinstance(node.parent, nodes.section):
             for term in set(self._terms([node.astext()])):
                 self._entry(term)[2] += 1
             raise nodes.SkipNode
+        elif isinstance(node, nodes.term):
+            # a defined term labels its text like a heading; a glossary entry is the
+            # book's definition of the word: weighed like the page's own title
+            glossary = any(isinstance(a, addnodes.glossary) for a in _ancestors(node))
+            for term in set(self._terms([node.astext()])):
+                self._entry(term)[1 if glossary else 2] += 1
         elif isinstance(node, addnodes.index):
             # index directive entries: words the author chose for this place
             words = []
@@ -175,6 +214,10 @@ class PageCollector(nodes.NodeVisitor):
         elif isinstance(node, nodes.Text):
             self._body([node.astext()])
 
+    def dispatch_departure(self, node: nodes.Node) -> None:
+        if isinstance(node, nodes.reference):
+            self._links -= 1
+
     def unknown_visit(self, node: nodes.Node) -> None:
         pass
 
@@ -182,10 +225,24 @@ class PageCollector(nodes.NodeVisitor):
         pass
 
 
+def _ancestors(node: nodes.Node) -> Iterable[nodes.Node]:
+    while node.parent is not None:
+        node = node.parent
+        yield node
+
+
 def collect(doctree: nodes.document, lang: Any, title: str) -> PageTerms:
     collector = PageCollector(doctree, lang, title)
     doctree.walkabout(collector)
     return collector.page
+
+
+def store_version() -> str:
+    """What stored page terms depend on: this module and the Korean analysis (any edit
+    re-collects every page, through env-get-outdated)."""
+    from .korean import memo_version
+
+    return f"{FORMAT_VERSION} {_SOURCE_DIGEST} {memo_version()}"
 
 
 class PageStore:
@@ -264,13 +321,19 @@ def write_index(
     """
     target = outdir / OUT_DIR
     target.mkdir(parents=True, exist_ok=True)
-    for old in target.glob("s*.js"):
+    for old in target.glob("s[0-9]*.js"):
         old.unlink()
     table: dict[str, list[tuple[int, int]]] = {}
     for doc_id, (_docname, _url, page) in enumerate(pages):
         for term in page.terms:
             table.setdefault(term, []).append((doc_id, page.code(term)))
-    encoded = {t: postings(docs) for t, docs in table.items()}
+    # a term on one page keeps no first section (the browser ignores it for such a term):
+    # about half the terms of a book are on one page, and the numbers cost a quarter of
+    # the compressed index
+    encoded = {
+        t: postings(docs if len(docs) > 1 else [(d, c & 511) for d, c in docs])
+        for t, docs in table.items()
+    }
     # bytes per term, roughly as written: the term, the numbers, separators
     total = sum(len(t.encode()) + 4 + sum(len(str(n)) + 1 for n in p) for t, p in encoded.items())
     nshards = max(1, min(4096, math.ceil(total / max(1024, shard_bytes))))
@@ -329,7 +392,7 @@ def load_variants(path: Path) -> dict[str, str]:
         if not isinstance(data, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in data.items()
         ):
-            raise ValueError(f"{path}:1: expected an object of strings (\"variant\": \"canonical\")")
+            raise ValueError(f'{path}:1: expected an object of strings ("variant": "canonical")')
         return {k.strip().lower(): v.strip().lower() for k, v in data.items() if k.strip()}
     out: dict[str, str] = {}
     for lineno, line in enumerate(text.splitlines(), 1):

@@ -266,13 +266,17 @@
       // surface form and its stem are indexed for the same occurrence (컨슈머를, 컨슈머)
       const hits = new Map();
       for (const [t, weight] of g.alts) {
-        for (const [doc, code] of postings(t)) {
+        const plist = postings(t);
+        for (const [doc, code] of plist) {
           const tf = (code & 63) * weight, title = ((code >> 6) & 1) * weight;
-          const sec = ((code >> 7) & 3) * weight, first = code >> 9;
+          // a term on one page has no first section in the index (engine.write_index)
+          const sec = ((code >> 7) & 3) * weight, first = plist.length > 1 ? code >> 9 : -1;
           const h = hits.get(doc);
           if (!h) hits.set(doc, { tf, title, sec, first, terms: [t] });
           else {
-            if (tf > h.tf) { h.tf = tf; h.first = first; }
+            h.tf = Math.max(h.tf, tf);
+            // the earliest section where any form of the word occurs
+            if (first >= 0 && (h.first < 0 || first < h.first)) h.first = first;
             h.title = Math.max(h.title, title);
             h.sec = Math.max(h.sec, sec);
             h.terms.push(t);
