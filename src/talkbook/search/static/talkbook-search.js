@@ -25,7 +25,7 @@
   "use strict";
   const TS = (window.TalkbookSearch = window.TalkbookSearch || {});
   // ranking constants (scripts/search_eval.py --tune may override them for a run)
-  const R = Object.assign({ k1: 1.2, b: 0.4, title: 3, section: 1.5, proximity: 0.25,
+  const R = Object.assign({ k1: 1.2, b: 0.4, title: 3, section: 3, proximity: 0.25,
     phrase: 0.5 }, TS.tuning || {});
   const HANGUL = /[\uAC00-\uD7A3]/;
   const SYLLABLE = (ch) => ch >= "\uAC00" && ch <= "\uD7A3";
@@ -93,19 +93,36 @@
     return out;
   };
   // for the Korean stemmer (stemmer.js): the pages that hold a term
-  TS.docsOf = (t) => new Set(postings(t).map((p) => p[0]));
+  const docSets = new Map();
+  TS.docsOf = (t) => {
+    let set = docSets.get(t);
+    if (!set) docSets.set(t, (set = new Set(postings(t).map((p) => p[0]))));
+    return set;
+  };
 
   // --- words -----------------------------------------------------------------------
+  // the stem depends on the word's own shard (the stemmer is guided by the index):
+  // remembered once that shard is there
+  const stems = new Map();
   const stem = (w) => {
     if (!stemmer) stemmer = new Stemmer();
-    return stemmer.stemWord(w);
+    let s = stems.get(w);
+    if (s === undefined) {
+      s = stemmer.stemWord(w);
+      if (shards[shardOf(w)]) stems.set(w, s);
+    }
+    return s;
   };
   const splitQuery = (q) => q.normalize("NFC").toLowerCase().split(/[^\p{L}\p{N}_]+/u).filter((w) => w);
   const candidates = (w) => (HANGUL.test(w) && typeof talkbookKoreanCandidates === "function"
     ? talkbookKoreanCandidates(w) : []);
 
+  const jamoCache = new Map();
   const jamo = (w) => {
-    const out = [];
+    let out = jamoCache.get(w);
+    if (out) return out;
+    out = [];
+    jamoCache.set(w, out);
     for (const ch of w) {
       const c = ch.charCodeAt(0) - 0xAC00;
       if (c >= 0 && c < 11172) {
@@ -179,8 +196,11 @@
     for (const w of forms) {
       if (!longEnough(w)) continue;
       const a = jamo(w);
+      const n = w.length;
       for (const t of shardTerms(w)) {
-        if (t !== w && withinOne(a, jamo(t))) found.set(t, 0.8);
+        // one jamo edit changes the length by at most one syllable (letter)
+        if (t === w || t.length > n + 1 || t.length < n - 1) continue;
+        if (withinOne(a, jamo(t))) found.set(t, 0.8);
       }
       if (found.size) break;
     }
@@ -253,7 +273,7 @@
     return n;
   };
 
-  /** Rank pages for analysed groups: [{doc, url, title, score, matched, terms}].
+  /** Rank pages for analysed groups: [{doc, url, title, len, score, matched}].
    * Per word (its alternatives as one term): idf * (BM25 of body + section-title hits, plus
    * a page-title bonus / sqrt(title words)); summed over words; x (1 + proximity share);
    * x (1 + phrase) when the page title holds the whole query. */
@@ -272,14 +292,13 @@
           // a term on one page has no first section in the index (engine.write_index)
           const sec = ((code >> 7) & 3) * weight, first = plist.length > 1 ? code >> 9 : -1;
           const h = hits.get(doc);
-          if (!h) hits.set(doc, { tf, title, sec, first, terms: [t] });
+          if (!h) hits.set(doc, { tf, title, sec, first });
           else {
             h.tf = Math.max(h.tf, tf);
             // the earliest section where any form of the word occurs
             if (first >= 0 && (h.first < 0 || first < h.first)) h.first = first;
             h.title = Math.max(h.title, title);
             h.sec = Math.max(h.sec, sec);
-            h.terms.push(t);
           }
         }
       }
@@ -291,9 +310,8 @@
         const body = wtf ? (wtf * (R.k1 + 1)) / (wtf + R.k1 * (1 - R.b + (R.b * len) / meta.avglen)) : 0;
         const s = idf * (body + (h.title ? (R.title * h.title) / Math.sqrt(titleSize(doc)) : 0));
         let entry = perDoc.get(doc);
-        if (!entry) perDoc.set(doc, (entry = { scores: new Array(live.length).fill(0),
-          firsts: new Array(live.length).fill(-1), terms: new Set() }));
-        h.terms.forEach((t) => entry.terms.add(t));
+        if (!entry) perDoc.set(doc, (entry = { scores: new Float64Array(live.length),
+          firsts: new Int32Array(live.length).fill(-1) }));
         entry.scores[gi] = s;
         entry.firsts[gi] = h.first;
       }
@@ -314,7 +332,7 @@
       if (total) score *= 1 + (R.proximity * pairs) / total;
       const [url, title, len] = meta.docs[doc];
       if (phrase.length > 1 && title.toLowerCase().includes(phrase)) score *= 1 + R.phrase;
-      out.push({ doc, url, title, len, score, matched, terms: [...e.terms] });
+      out.push({ doc, url, title, len, score, matched });
     }
     out.sort((a, b) => b.matched - a.matched || b.score - a.score || a.len - b.len || a.doc - b.doc);
     return out;
@@ -382,7 +400,8 @@
     for (const [i, r] of results.slice(0, 10).entries()) {
       if (mine !== generation) return;
       try {
-        const text = await snippet(r.url, r.terms, words);
+        const terms = groups.flatMap((g) => [...g.alts.keys()]).filter((t) => TS.docsOf(t).has(r.doc));
+        const text = await snippet(r.url, terms, words);
         if (!text || mine !== generation) continue;
         const p = document.createElement("p");
         p.className = "context";
