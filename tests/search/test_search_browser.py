@@ -25,7 +25,7 @@ def _docnames(page) -> list[str]:  # type: ignore[no-untyped-def]
     for href in page.eval_on_selector_all(
         "#search-results ul.search > li > a", "els => els.map(a => a.getAttribute('href'))"
     ):
-        path = unquote(urlsplit(href).path).removeprefix("./").removesuffix(".html")
+        path = unquote(urlsplit(href).path).lstrip("/").removeprefix("./").removesuffix(".html")
         if path not in out:
             out.append(path)
     return out

@@ -166,14 +166,56 @@ def test_ranking_order(page, site: str) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.mark.browser
 def test_results_are_shown_with_title_and_snippet(page, site: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{site}search.html?q={quote('컨슈머')}")
-    page.wait_for_function(
-        "() => { const s = document.querySelector('#search-results p.search-summary');"
-        " return !!s && s.innerText.length > 0; }"
-    )
+    # twice: the second time the engine comes from the cache, before the body is parsed
+    for query in ("카프카", "컨슈머"):
+        page.goto(f"{site}search.html?q={quote(query)}")
+        page.wait_for_function(
+            "() => { const s = document.querySelector('#search-results p.search-summary');"
+            " return !!s && s.innerText.length > 0; }"
+        )
     first = page.locator("#search-results ul.search > li").first
     assert first.locator("a").inner_text() == "카프카 컨슈머"
     page.wait_for_function(
         "() => [...document.querySelectorAll('#search-results p.context')]"
         ".some(p => p.textContent.includes('컨슈머'))"
     )
+
+
+@pytest.mark.browser
+def test_sphinx_search_api_still_answers(page, site: str) -> None:  # type: ignore[no-untyped-def]
+    """scripts/bench.py times Sphinx's synchronous API on search.html: it keeps working."""
+    page.goto(site + "search.html")
+    page.wait_for_function("() => typeof Search !== 'undefined' && Search.hasIndex()")
+    n = page.evaluate("() => Search._performSearch(...Search._parseQuery('카프카')).length")
+    assert n >= 2
+
+
+@pytest.fixture(scope="module")
+def english_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A plain English Sphinx project (default theme): the extension alone."""
+    src = tmp_path_factory.mktemp("engine-en")
+    (src / "conf.py").write_text(
+        'project = "t"\nlanguage = "en"\nextensions = ["talkbook.search"]\n', encoding="utf-8"
+    )
+    (src / "index.rst").write_text(
+        "Home\n====\n\n.. toctree::\n\n   prof\n\nWelcome.\n", encoding="utf-8"
+    )
+    (src / "prof.rst").write_text(
+        "Profilers\n=========\n\nProfiling a Python service with a sampling profiler.\n",
+        encoding="utf-8",
+    )
+    out = src / "_build"
+    app = sphinx_app(src, out, freshenv=True)
+    app.build()
+    assert app.statuscode == 0
+    urls, terms = read_index(out)
+    assert {urls[i] for i in terms["profil"]} == {"prof.html"}  # porter stems, as Sphinx
+    server, url = serve(out)
+    yield url + "/"
+    server.shutdown()
+
+
+@pytest.mark.browser
+def test_english_book(page, english_site: str) -> None:  # type: ignore[no-untyped-def]
+    assert search(page, english_site, "profiling")[:1] == ["prof"]
+    assert search(page, english_site, "profilling")[:1] == ["prof"]  # one letter too many

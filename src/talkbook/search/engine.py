@@ -199,10 +199,10 @@ class PageCollector(nodes.NodeVisitor):
             raise nodes.SkipNode
         elif isinstance(node, nodes.term):
             # a defined term labels its text like a heading; a glossary entry is the
-            # book's definition of the word: weighed like the page's own title
+            # book's definition of the word: as strong as three section titles
             glossary = any(isinstance(a, addnodes.glossary) for a in _ancestors(node))
             for term in set(self._terms([node.astext()])):
-                self._entry(term)[1 if glossary else 2] += 1
+                self._entry(term)[2] += SECTION_TITLE_CAP if glossary else 1
         elif isinstance(node, addnodes.index):
             # index directive entries: words the author chose for this place
             words = []

@@ -413,7 +413,7 @@
 
   // bench.py and older scripts time Sphinx's synchronous API: keep it working on the
   // search page (hasIndex loads every shard first, which a reader never does)
-  if (typeof window.Search === "undefined") {
+  if (typeof window.Search === "undefined" || window.Search.talkbookStub) {
     let all = null;
     window.Search = {
       hasIndex: () => {
@@ -435,5 +435,9 @@
       TS.render(q);
     }
   };
-  if (TS.autorun !== false) TS.run();
+  if (TS.autorun !== false) {
+    // from the cache the engine may run before the page's body is parsed
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", TS.run);
+    else TS.run();
+  }
 })();
