@@ -76,18 +76,22 @@
   );
   const has = (obj, key) => !!obj && Object.prototype.hasOwnProperty.call(obj, key);
   const known = (t) => !!t && has(shards[shardOf(t)], t);
-  // [[doc, code], ...] of a term
+  // {docs, codes} of a term (typed arrays: a common word is on most pages)
+  const NONE = { docs: new Int32Array(0), codes: new Int32Array(0) };
   const postings = (t) => {
-    if (!known(t)) return [];
+    if (!known(t)) return NONE;
     let out = decoded.get(t);
     if (out) return out;
-    out = [];
     const raw = shards[shardOf(t)][t];
+    let n = 0;
+    for (let i = 0; i < raw.length; i++) if (raw[i] >= 0) i++, n++; else n++;
+    out = { docs: new Int32Array(n), codes: new Int32Array(n) };
     let doc = -1;
-    for (let i = 0; i < raw.length; i++) {
+    for (let i = 0, k = 0; i < raw.length; i++, k++) {
       const d = raw[i];
-      if (d < 0) { doc -= d; out.push([doc, 1]); }
-      else { doc += d; out.push([doc, raw[++i]]); }
+      if (d < 0) { doc -= d; out.codes[k] = 1; }
+      else { doc += d; out.codes[k] = raw[++i]; }
+      out.docs[k] = doc;
     }
     decoded.set(t, out);
     return out;
@@ -96,7 +100,7 @@
   const docSets = new Map();
   TS.docsOf = (t) => {
     let set = docSets.get(t);
-    if (!set) docSets.set(t, (set = new Set(postings(t).map((p) => p[0]))));
+    if (!set) docSets.set(t, (set = new Set(postings(t).docs)));
     return set;
   };
 
@@ -145,7 +149,7 @@
     return ra === 2 && rb === 2 && a[i] === b[i + 1] && a[i + 1] === b[i];
   };
   const longEnough = (w) => (HANGUL.test(w) ? [...w].length >= 3 : w.length >= 5);
-  const df = (t) => postings(t).length;
+  const df = (t) => postings(t).docs.length;
 
   const variantsOf = (w) => (meta.variants && has(meta.variants, w) ? meta.variants[w] : null);
 
@@ -286,11 +290,13 @@
       // surface form and its stem are indexed for the same occurrence (컨슈머를, 컨슈머)
       const hits = new Map();
       for (const [t, weight] of g.alts) {
-        const plist = postings(t);
-        for (const [doc, code] of plist) {
+        const { docs, codes } = postings(t);
+        const many = docs.length > 1;
+        for (let k = 0; k < docs.length; k++) {
+          const doc = docs[k], code = codes[k];
           const tf = (code & 63) * weight, title = ((code >> 6) & 1) * weight;
           // a term on one page has no first section in the index (engine.write_index)
-          const sec = ((code >> 7) & 3) * weight, first = plist.length > 1 ? code >> 9 : -1;
+          const sec = ((code >> 7) & 3) * weight, first = many ? code >> 9 : -1;
           const h = hits.get(doc);
           if (!h) hits.set(doc, { tf, title, sec, first });
           else {
