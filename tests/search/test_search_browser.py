@@ -42,7 +42,7 @@ def test_site_uses_the_talkbook_search(built_book) -> None:  # type: ignore[no-u
     assert (folder / "meta.js").exists() and list(folder.glob("s[0-9]*.js"))
     assert "Korean-aware stemmer" in (folder / "stemmer.js").read_text(encoding="utf-8")
     # no page loads Sphinx's whole index any more
-    assert not (built_book / "searchindex.js").exists()
+    assert (built_book / "searchindex.js").stat().st_size < 2000  # an empty stand-in
     for name in ("index.html", "search.html"):
         html = (built_book / name).read_text(encoding="utf-8")
         assert "searchindex.js" not in html and "searchtools.js" not in html, name

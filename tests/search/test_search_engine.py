@@ -74,7 +74,8 @@ def search(page, site: str, query: str) -> list[str]:  # type: ignore[no-untyped
 # --------------------------------------------------------------------------- index
 def test_index_written_in_shards_without_searchindex(fixture_html: Path) -> None:
     urls, terms = read_index(fixture_html)
-    assert not (fixture_html / "searchindex.js").exists()
+    # Sphinx's index is not fed: an empty stand-in, for its incremental builds
+    assert (fixture_html / "searchindex.js").stat().st_size < 2000
     assert len(list((fixture_html / "_static" / "talkbook-search").glob("s[0-9]*.js"))) > 1
     assert urls[0] == "index.html" and "kafka.html" in urls
     assert {urls[i] for i in terms["컨슈머"]} == {"kafka.html"}

@@ -52,6 +52,19 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 MEMO_FILENAME = "talkbook-search-words.pickle"
 #: when set, each HTML build appends a JSON line of search statistics to this file
 STATS_ENV = "TALKBOOK_SEARCH_STATS"
+#: what stands in for Sphinx's searchindex.js (IndexBuilder.load also wants envversion)
+EMPTY_SPHINX_INDEX: dict[str, Any] = {
+    "docnames": [],
+    "filenames": [],
+    "titles": [],
+    "terms": {},
+    "titleterms": {},
+    "objects": {},
+    "objnames": {},
+    "objtypes": {},
+    "alltitles": {},
+    "indexentries": {},
+}
 #: the theme's search scripts, dropped from the pages (talkbook-search.js replaces them)
 _SPHINX_SEARCH_SCRIPT = re.compile(
     r"<script\b[^>]*\bsrc=\"[^\"]*(?:searchtools|language_data|searchindex)\.js[^\"]*\"[^>]*>"
@@ -232,9 +245,12 @@ def _write(app: Sphinx, state: _State) -> dict[str, Any]:
     target = outdir / OUT_DIR
     shutil.copyfile(STATIC_DIR / "talkbook-search.js", target / "talkbook-search.js")
     (target / "stemmer.js").write_text(lang.js_stemmer_code or "", encoding="utf-8")
-    stale = outdir / "searchindex.js"
-    if stale.exists():  # from a build before this extension: nothing loads it now
-        stale.unlink()
+    # nothing loads searchindex.js any more, but Sphinx's next incremental build reads it
+    # (StandaloneHTMLBuilder.load_indexer) and warns when it is missing: an empty index
+    from sphinx.search import js_index
+
+    empty = {**EMPTY_SPHINX_INDEX, "envversion": app.env.version}
+    (outdir / "searchindex.js").write_text(js_index.dumps(empty), encoding="utf-8")
     store.save()
     return sizes
 
