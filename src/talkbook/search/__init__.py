@@ -241,7 +241,14 @@ def _write(app: Sphinx, state: _State) -> dict[str, Any]:
         "variants": stemmed_variants(_variants(app, app.config), stem),
     }
     outdir = Path(app.outdir)
-    sizes = write_index(outdir, pages, settings, app.config.talkbook_search_shard_kb * 1024)
+    from .korean import SearchKorean
+    from .stemmer_js import PARTICLES
+
+    # the Korean stemmer (stemmer.js) strips particles guided by the index
+    suffixes = PARTICLES if isinstance(lang, SearchKorean) else None
+    sizes = write_index(
+        outdir, pages, settings, app.config.talkbook_search_shard_kb * 1024, suffixes
+    )
     target = outdir / OUT_DIR
     shutil.copyfile(STATIC_DIR / "talkbook-search.js", target / "talkbook-search.js")
     (target / "stemmer.js").write_text(lang.js_stemmer_code or "", encoding="utf-8")
