@@ -26,6 +26,11 @@ Usage::
     .venv/bin/python scripts/search_eval.py --no-build      # reuse the builds in --out
     .venv/bin/python scripts/search_eval.py --corpus tensorflow-ko --details
     .venv/bin/python scripts/search_eval.py --json results.json --check
+    .venv/bin/python scripts/search_eval.py --corpora /elsewhere/corpora   # another folder
+    .venv/bin/python scripts/search_eval.py --scale 10000   # loading figures, synthetic book
+
+The query files have a ``split`` column: ``held`` queries were written with the others
+but never looked at while tuning the ranking constants; they are reported apart.
 
 Exit status: 0, or 1 with ``--check`` when ours misses a target (see TARGETS).
 """
