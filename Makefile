@@ -81,7 +81,9 @@ lab: install
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-lab.txt
 	$(BIN)/jupyter lab book/demos $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
-## search-eval: stock Sphinx search vs ours on the same book (recall@5, MRR, index size)
+## search-eval: stock Sphinx, talkbook.search and Pagefind side by side (recall@5, MRR,
+##              zero results, latency per query kind; index size) on the book and, when
+##              present, the foreign corpus ../shared/corpora/tensorflow-docs-ko
 search-eval: install chromium
 	$(BIN)/python scripts/search_eval.py
 

@@ -3,7 +3,6 @@ and the query-side stemmer (the JS that goes into language_data.js, run in Chrom
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import textwrap
@@ -138,23 +137,24 @@ def sphinx_app(src: Path, out: Path, **options: Any) -> Any:
     )
 
 
-def _build(src: Path, out: Path) -> tuple[list[str], dict]:
-    from sphinx.search import IndexBuilder
+def _build(src: Path, out: Path) -> tuple[list[str], dict[str, set[str]]]:
+    """Build; return the pages whose terms were collected and term -> pages of the index."""
+    from talkbook.search import engine
 
     fed: list[str] = []
-    original = IndexBuilder.feed
+    original = engine.collect
 
-    def spy(self, docname, *args, **kwargs):  # type: ignore[no-untyped-def]
-        fed.append(docname)
-        return original(self, docname, *args, **kwargs)
+    def spy(doctree, lang, title):  # type: ignore[no-untyped-def]
+        fed.append(doctree["source"].rsplit("/", 1)[-1].removesuffix(".rst"))
+        return original(doctree, lang, title)
 
-    IndexBuilder.feed = spy  # type: ignore[method-assign]
+    engine.collect = spy  # type: ignore[assignment]
     try:
         sphinx_app(src, out).build()
     finally:
-        IndexBuilder.feed = original  # type: ignore[method-assign]
-    raw = (out / "searchindex.js").read_text(encoding="utf-8")
-    return fed, json.loads(raw[len("Search.setIndex(") : -1])
+        engine.collect = original  # type: ignore[assignment]
+    urls, terms = engine.read_index(out)
+    return fed, {t: {urls[i].removesuffix(".html") for i in docs} for t, docs in terms.items()}
 
 
 def test_incremental_build_does_not_resplit_unchanged_docs(tmp_path: Path) -> None:
@@ -163,8 +163,8 @@ def test_incremental_build_does_not_resplit_unchanged_docs(tmp_path: Path) -> No
     _tiny_project(src)
     fed, index = _build(src, out)
     assert sorted(fed) == ["a", "b", "index"]
-    assert "쿠버네티스" in index["terms"] or "쿠버네티스" in index["titleterms"]
-    assert "컨슈머" in index["terms"]
+    assert index["쿠버네티스"] == {"a"}
+    assert index["컨슈머"] == {"b"}
 
     fed, index = _build(src, out)  # nothing changed
     assert fed == []
@@ -174,9 +174,10 @@ def test_incremental_build_does_not_resplit_unchanged_docs(tmp_path: Path) -> No
     # b is re-split; Sphinx also rewrites b's toctree parent (index), never a
     assert "b" in fed and "a" not in fed
     # the unchanged doc's terms are still there, the changed doc's are new
-    assert "쿠버네티스를" in index["terms"]
-    assert "파티션" in index["terms"]
-    assert not index["terms"].get("컨슈머")  # Sphinx keeps pruned terms as []
+    assert index["쿠버네티스"] == {"a"}
+    assert "쿠버네티스를" not in index  # covered by 쿠버네티스 (engine.covered_forms)
+    assert index["파티션"] == {"b"}
+    assert "컨슈머" not in index
 
 
 # --------------------------------------------------------------------------- query side (JS)

@@ -21,6 +21,7 @@ import test_stemmer
 from helpers import jb_build, mini_book, output_of
 
 from talkbook.search import MEMO_FILENAME, STATS_ENV, _build_finished
+from talkbook.search.engine import read_index
 from talkbook.search.korean import SearchKorean, WordMemo, memo_version
 
 PAGES = {
@@ -30,20 +31,18 @@ PAGES = {
 }
 
 
-def search_index(html: Path) -> dict:
-    raw = (html / "searchindex.js").read_text(encoding="utf-8")
-    return json.loads(raw[len("Search.setIndex(") : -1])
+def search_index(html: Path) -> tuple[list[str], dict[str, set[int]]]:
+    """The talkbook search index written into *html* (page URLs, term -> pages)."""
+    return read_index(html)
 
 
-def pages_with(index: dict, term: str) -> set[str]:
-    """Pages whose body or title holds *term* in the index (as searchtools.js looks; the
-    generated talk, conference, tag and speaker pages of the small book are left out)."""
-    found: set[int] = set()
-    for table in (index["terms"], index["titleterms"]):
-        files = table.get(term, [])
-        found.update([files] if isinstance(files, int) else files)
+def pages_with(index: tuple[list[str], dict[str, set[int]]], term: str) -> set[str]:
+    """Docnames whose text or titles hold *term* in the index (the generated talk,
+    conference, tag and speaker pages of the small book's catalog are left out)."""
+    urls, terms = index
     generated = ("talks/", "conferences/", "tags/", "speakers/")
-    return {index["docnames"][i] for i in found if not index["docnames"][i].startswith(generated)}
+    docs = {urls[i].removesuffix(".html") for i in terms.get(term, ())}
+    return {d for d in docs if not d.startswith(generated)}
 
 
 def build(src: Path, out: Path, stats: Path) -> dict:
@@ -152,7 +151,7 @@ def test_failed_build_keeps_the_previous_memo(tmp_path: Path) -> None:
     path = tmp_path / MEMO_FILENAME
     memo = WordMemo.current = WordMemo(path)
     memo.forms("컨슈머를")
-    app = SimpleNamespace(builder=SimpleNamespace(indexer=None))
+    app = SimpleNamespace(builder=SimpleNamespace(indexer=None), talkbook_search_state=None)
     _build_finished(app, RuntimeError("the build broke"))  # type: ignore[arg-type]
     assert WordMemo.current is None
     assert not path.exists()
@@ -164,13 +163,12 @@ def test_failed_build_keeps_the_previous_memo(tmp_path: Path) -> None:
 def test_prune_keeps_the_indexed_words(tmp_path: Path) -> None:
     memo = WordMemo(tmp_path / MEMO_FILENAME)
     memo.words = {"컨슈머를": ("컨슈머를", "컨슈머"), "서빙하는": ("서빙하는",), "그": ("그",)}
-    lang = SearchKorean({})
-    indexer = SimpleNamespace(
-        _mapping={"컨슈머를": {"a"}, "서빙하는": set()}, _title_mapping={}, lang=lang
-    )
     from talkbook.search import _in_index
+    from talkbook.search.engine import PageTerms
 
-    memo.prune(_in_index(indexer))
+    page = PageTerms(title="a", terms={"컨슈머를": [1, 0, 0, 0, 0], "컨슈머": [1, 0, 0, 0, 0]})
+    state = SimpleNamespace(store=SimpleNamespace(pages={"a": page}), lang=SearchKorean({}))
+    memo.prune(_in_index(state))  # type: ignore[arg-type]
     # 서빙하는: pruned from every page; 그: a stop word, never in the index, kept
     assert set(memo.words) == {"컨슈머를", "그"} and memo.dropped == 1 and memo.dirty
 

@@ -1,44 +1,120 @@
-"""``talkbook.search``: Korean-aware full-text search for the HTML build.
+"""``talkbook.search``: ranked, on-demand full-text search for the HTML build.
 
-Sphinx has no Korean search language; with ``language = "ko"`` it indexes as
-English.  This extension
+* :class:`~talkbook.search.korean.SearchKorean` (lang ``ko``) is registered with
+  ``app.add_search_language``; with ``language = "ko"`` (or ``html_search_language``)
+  Hangul words are indexed with their particle-free forms, nouns and lemmas (Kiwi), each
+  distinct word analysed once and kept in ``<doctreedir>/talkbook-search-words.pickle``
+  (:class:`~talkbook.search.korean.WordMemo`);
+* every written page's terms are counted (:mod:`talkbook.search.engine`: body frequency,
+  page title, section titles, first section) at ``doctree-resolved`` and kept in
+  ``<doctreedir>/talkbook-search-pages.pickle``; at ``build-finished`` they are written as
+  ``_static/talkbook-search/meta.js`` + shards ``s<N>.js`` beside the engine
+  (``talkbook-search.js``) and the language's JS stemmer (``stemmer.js``).  Sphinx's own
+  ``searchindex.js`` is not written;
+* the templates ``layout.html`` / ``search.html`` (appended to ``templates_path``) drop the
+  theme's search scripts from every page; the search page loads the engine only when there
+  is a query or the reader types in the box.
 
-* registers :class:`~talkbook.search.korean.SearchKorean` (lang ``ko``) with
-  ``app.add_search_language``; it is used when the book language (or
-  ``html_search_language``) is ``ko``;
-* keeps the index forms of every Hangul word of the book in
-  ``<doctreedir>/talkbook-search-words.pickle`` (:class:`~talkbook.search.korean.WordMemo`,
-  loaded on the first Korean text, saved at ``build-finished``), so a rebuild loads Kiwi
-  only for words it has never seen;
-* puts ``static/searchtools.js`` (Sphinx 7.4.7's file with a small, commented
-  patch for Korean multi-word queries) on ``html_static_path`` so it replaces
-  the theme's copy.
-
-Config: ``talkbook_search_korean`` (default ``True``).  ``False`` leaves Sphinx's
-stock behaviour untouched (used by ``scripts/search_eval.py`` as the baseline).
+Config (all typed): ``talkbook_search`` (default ``True``; ``False`` leaves Sphinx's stock
+search untouched, the baseline of ``scripts/search_eval.py``), ``talkbook_search_korean``
+(``True``: the Korean search language), ``talkbook_search_variants`` (dict, variant ->
+canonical spelling, added to the kit's table ``variants.csv``),
+``talkbook_search_variants_file`` (path relative to the configuration directory: a
+``variant,canonical`` CSV or a JSON object), ``talkbook_search_shard_kb`` (target shard
+size, default 48).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from docutils import nodes
+from markupsafe import Markup
 from sphinx.application import Sphinx
 from sphinx.config import Config
+from sphinx.errors import ConfigError
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 STATIC_DIR = Path(__file__).parent / "static"
+TEMPLATES_DIR = Path(__file__).parent / "templates"
 #: the word memo (talkbook.search.korean.WordMemo), next to the environment pickle
 MEMO_FILENAME = "talkbook-search-words.pickle"
 #: when set, each HTML build appends a JSON line of search statistics to this file
 STATS_ENV = "TALKBOOK_SEARCH_STATS"
+#: what stands in for Sphinx's searchindex.js (IndexBuilder.load also wants envversion)
+EMPTY_SPHINX_INDEX: dict[str, Any] = {
+    "docnames": [],
+    "filenames": [],
+    "titles": [],
+    "terms": {},
+    "titleterms": {},
+    "objects": {},
+    "objnames": {},
+    "objtypes": {},
+    "alltitles": {},
+    "indexentries": {},
+}
+#: the theme's search scripts, dropped from the pages (talkbook-search.js replaces them)
+_SPHINX_SEARCH_SCRIPT = re.compile(
+    r"<script\b[^>]*\bsrc=\"[^\"]*(?:searchtools|language_data|searchindex)\.js[^\"]*\"[^>]*>"
+    r"\s*</script>\s*"
+)
+
+
+def unload_sphinx_search(html: str) -> Markup:
+    """Template helper: *html* without the script tags of Sphinx's search."""
+    return Markup(_SPHINX_SEARCH_SCRIPT.sub("", str(html)))
+
+
+class _State:
+    """What the running HTML build of this process keeps for the search index."""
+
+    def __init__(self, store: Any, lang: Any) -> None:
+        self.store = store
+        self.lang = lang
+        self.indexer_dropped = False
+        self.collected = 0
+        self.collect_s = 0.0
+
+
+def _active(app: Sphinx) -> bool:
+    builder = getattr(app, "builder", None)
+    return bool(
+        app.config.talkbook_search
+        and builder is not None
+        and builder.format == "html"
+        and getattr(builder, "search", False)
+        and builder.name in ("html", "dirhtml")
+    )
+
+
+def _search_lang(config: Config) -> Any:
+    """The Sphinx SearchLanguage the book uses, as sphinx.search.IndexBuilder picks it."""
+    from sphinx.search import languages
+    from sphinx.search.en import SearchEnglish
+    from sphinx.util import import_object
+
+    name = config.html_search_language or config.language or "en"
+    cls = languages.get(name)
+    if cls is None and "_" in name:
+        cls = languages.get(name.split("_")[0])
+    if cls is None:
+        return SearchEnglish(config.html_search_options)
+    if isinstance(cls, str):
+        module, _, attr = cls.rpartition(".")
+        cls = import_object(module + "." + attr) if module else SearchEnglish
+    return cls(config.html_search_options)
 
 
 def _config_inited(app: Sphinx, config: Config) -> None:
@@ -46,53 +122,174 @@ def _config_inited(app: Sphinx, config: Config) -> None:
 
     from .korean import SearchKorean
 
-    if config.talkbook_search_korean:
+    if config.talkbook_search_korean and config.talkbook_search:
         app.add_search_language(SearchKorean)
     elif languages.get("ko") is SearchKorean:
         # same process, baseline build after ours: back to Sphinx's fallback
         del languages["ko"]
+    if config.talkbook_search:
+        if str(TEMPLATES_DIR) not in config.templates_path:
+            # last: a book's own layout.html / search.html still wins
+            config.templates_path = [*config.templates_path, str(TEMPLATES_DIR)]
+        _variants(app, config)  # a broken table file stops the build here
+
+
+def _variants(app: Sphinx, config: Config) -> dict[str, str]:
+    from .engine import variant_table
+
+    name = config.talkbook_search_variants_file
+    path = Path(app.confdir, name) if name else None
+    if path is not None and not path.is_file():
+        raise ConfigError(
+            f"talkbook_search_variants_file: {path}: no such file "
+            "(a 'variant,canonical' CSV or a JSON object, relative to the configuration)"
+        )
+    extra = config.talkbook_search_variants
+    if not isinstance(extra, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in extra.items()
+    ):
+        raise ConfigError(
+            "talkbook_search_variants: expected a mapping of strings (variant: canonical)"
+        )
+    try:
+        return variant_table(extra, path)
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
 
 
 def _builder_inited(app: Sphinx) -> None:
+    from .engine import STORE_FILENAME, PageStore, store_version
     from .korean import WordMemo
 
     WordMemo.current = None
-    if not app.config.talkbook_search_korean:
+    app.talkbook_search_state = None  # type: ignore[attr-defined]  # (not on env: pickled)
+    if not _active(app):
         return
-    if app.builder.format != "html":
-        return
+    store = PageStore(Path(app.doctreedir) / STORE_FILENAME, store_version())
+    store.load()
+    app.talkbook_search_state = _State(store, None)  # type: ignore[attr-defined]
     lang = app.config.html_search_language or app.config.language or ""
-    if lang.split("_")[0] != "ko":
-        return  # another search language: Sphinx's own searchtools.js
-    WordMemo.current = WordMemo(Path(app.doctreedir) / MEMO_FILENAME)
-    static = str(STATIC_DIR)
-    if static not in app.config.html_static_path:
-        # copied after the theme's static files, so our searchtools.js wins
-        app.config.html_static_path.append(static)
+    if app.config.talkbook_search_korean and lang.split("_")[0] == "ko":
+        WordMemo.current = WordMemo(Path(app.doctreedir) / MEMO_FILENAME)
+
+
+def _state(app: Sphinx) -> _State | None:
+    return getattr(app, "talkbook_search_state", None)
+
+
+def _env_get_outdated(
+    app: Sphinx, env: Any, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """Without the stored page terms of a previous build, every page is read again (an
+    incremental build would otherwise write an index of the changed pages only)."""
+    state = _state(app)
+    if state is None or state.store.complete:
+        return []
+    return sorted(set(env.found_docs) - added - changed)
+
+
+def _page_context(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    context["talkbook_search_unload"] = (
+        unload_sphinx_search if _state(app) is not None else (lambda html: html)
+    )
+
+
+def _doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    from .engine import collect
+
+    state = _state(app)
+    if state is None:
+        return
+    if not state.indexer_dropped:
+        # the builder made Sphinx's IndexBuilder in prepare_writing, just before the
+        # first page: without it no searchindex.js is fed or written (ours replaces it)
+        state.indexer_dropped = True
+        app.builder.indexer = None  # type: ignore[attr-defined]
+    if state.lang is None:
+        state.lang = _search_lang(app.config)
+    metadata = app.env.metadata.get(docname, {})
+    title_node = app.env.titles.get(docname)
+    title = title_node.astext() if title_node is not None else ""
+    if not title or "no-search" in metadata or "nosearch" in metadata:
+        state.store.pages.pop(docname, None)
+        return
+    t0 = time.perf_counter()
+    state.store.pages[docname] = collect(doctree, state.lang, title)
+    state.collect_s += time.perf_counter() - t0
+    state.collected += 1
+
+
+def _write(app: Sphinx, state: _State) -> dict[str, Any]:
+    from .engine import OUT_DIR, reading_order, stemmed_variants, write_index
+
+    env = app.env
+    store = state.store
+    for gone in set(store.pages) - set(env.found_docs):
+        del store.pages[gone]
+    lang = state.lang or _search_lang(app.config)
+    order = reading_order(env, app.config.root_doc, store.pages)
+    pages = [(d, app.builder.get_target_uri(d), store.pages[d]) for d in order]
+
+    def stem(word: str) -> str:
+        return lang.stem(word).lower()
+
+    settings = {
+        "lang": lang.lang,
+        "stopwords": sorted(lang.stopwords),
+        "variants": stemmed_variants(_variants(app, app.config), stem),
+    }
+    outdir = Path(app.outdir)
+    from .korean import SearchKorean
+    from .stemmer_js import PARTICLES
+
+    # the Korean stemmer (stemmer.js) strips particles guided by the index
+    suffixes = PARTICLES if isinstance(lang, SearchKorean) else None
+    sizes = write_index(
+        outdir, pages, settings, app.config.talkbook_search_shard_kb * 1024, suffixes
+    )
+    target = outdir / OUT_DIR
+    shutil.copyfile(STATIC_DIR / "talkbook-search.js", target / "talkbook-search.js")
+    (target / "stemmer.js").write_text(lang.js_stemmer_code or "", encoding="utf-8")
+    # nothing loads searchindex.js any more, but Sphinx's next incremental build reads it
+    # (StandaloneHTMLBuilder.load_indexer) and warns when it is missing: an empty index
+    from sphinx.search import js_index
+
+    empty = {**EMPTY_SPHINX_INDEX, "envversion": app.env.version}
+    (outdir / "searchindex.js").write_text(js_index.dumps(empty), encoding="utf-8")
+    store.save()
+    return sizes
 
 
 def _build_finished(app: Sphinx, exception: Exception | None) -> None:
     from .korean import WordMemo, kiwi_loaded
 
     memo, WordMemo.current = WordMemo.current, None
-    if memo is None:
+    state = _state(app)
+    stats: dict[str, Any] = {}
+    if state is not None and exception is None:
+        stats["index"] = _write(app, state)
+        stats["pages"] = len(state.store.pages)
+        stats["collected"] = state.collected
+        stats["collect_s"] = round(state.collect_s, 3)
+    if memo is not None:
+        saved = False
+        if exception is None:  # a build that stopped half-way keeps the previous memo
+            if memo.words is not None and state is not None:
+                memo.prune(_in_index(state))
+            saved = memo.save()
+        stats |= {
+            "memo_loaded": memo.words is not None,
+            "memo_words": len(memo.words or ()),
+            "looked_up": memo.looked_up,
+            "analysed": memo.analysed,
+            "dropped": memo.dropped,
+            "kiwi_loaded": WordMemo._light is not None or kiwi_loaded(),
+            "saved": saved,
+        }
+    if not stats:
         return
-    saved = False
-    if exception is None:  # a build that stopped half-way keeps the previous memo
-        indexer = getattr(app.builder, "indexer", None)
-        if memo.words is not None and indexer is not None:
-            # after dump_search_index: the index holds exactly the pages of the book
-            memo.prune(_in_index(indexer))
-        saved = memo.save()
-    stats = {
-        "memo_loaded": memo.words is not None,
-        "memo_words": len(memo.words or ()),
-        "looked_up": memo.looked_up,
-        "analysed": memo.analysed,
-        "dropped": memo.dropped,
-        "kiwi_loaded": WordMemo._light is not None or kiwi_loaded(),
-        "saved": saved,
-    }
     logger.verbose("talkbook.search: %s", stats)
     if os.environ.get(STATS_ENV):
         # for tests and benchmarks: what the search language did in this build
@@ -100,30 +297,38 @@ def _build_finished(app: Sphinx, exception: Exception | None) -> None:
             fh.write(json.dumps(stats) + "\n")
 
 
-def _in_index(indexer: Any) -> Callable[[str], bool]:
-    """Whether a memo word still occurs in the book: IndexBuilder.feed stores a Hangul word
+def _in_index(state: _State) -> Callable[[str], bool]:
+    """Whether a memo word still occurs in the book: the page store holds a Hangul word
     lower-cased (SearchKorean.stem) unless word_filter drops it (stop words: kept, they
     are few and on every page)."""
-    terms = indexer._mapping
-    titles = indexer._title_mapping
-    lang = indexer.lang
+    terms: set[str] = set()
+    for page in state.store.pages.values():
+        terms.update(page.terms)
+    lang = state.lang
 
     def live(word: str) -> bool:
         low = word.lower()
-        return bool(terms.get(low)) or bool(titles.get(low)) or not lang.word_filter(low)
+        return low in terms or (lang is not None and not lang.word_filter(low))
 
     return live
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_config_value("talkbook_search", True, "env", [bool])
     app.add_config_value("talkbook_search_korean", True, "env", [bool])
+    app.add_config_value("talkbook_search_variants", {}, "html", [dict])
+    app.add_config_value("talkbook_search_variants_file", "", "html", [str])
+    app.add_config_value("talkbook_search_shard_kb", 48, "html", [int])
     app.connect("config-inited", _config_inited)
     app.connect("builder-inited", _builder_inited)
+    app.connect("env-get-outdated", _env_get_outdated)
+    app.connect("doctree-resolved", _doctree_resolved)
+    app.connect("html-page-context", _page_context)
     app.connect("build-finished", _build_finished)
     return {
         "version": __version__,
         # bump when the index forms change: the env keeps per-doc search terms
-        "env_version": 2,
+        "env_version": 3,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

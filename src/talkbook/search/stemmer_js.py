@@ -14,9 +14,9 @@
   holds the candidate (true for ``쿠버네티스를`` -> ``쿠버네티스``, false for a word
   that merely ends in a particle-like syllable, such as ``마이크로``).
 
-``Search._index`` is always loaded when the stemmer runs (``Search.query`` is
-only called once ``searchindex.js`` has called ``Search.setIndex``); without it
-the stemmer leaves Hangul words as they are.
+The index is ``TalkbookSearch.docsOf`` (talkbook-search.js, which loads the shards a
+word needs before stemming it) or, without the talkbook engine, Sphinx's ``Search._index``;
+without either the stemmer leaves Hangul words as they are.
 """
 
 from __future__ import annotations
@@ -65,6 +65,9 @@ var Stemmer = function() {
 
   // pages (as a Set of file indexes) that hold `term` in the body or a title
   const docsOf = (term) => {
+    // the talkbook search engine (talkbook-search.js) loads its index in shards
+    if (typeof TalkbookSearch !== "undefined" && TalkbookSearch.docsOf)
+      return TalkbookSearch.docsOf(term);
     const index = (typeof Search !== "undefined") ? Search._index : null;
     const docs = new Set();
     if (!index) return docs;
@@ -118,6 +121,9 @@ var Stemmer = function() {
       .forEach(([e, r]) => { const b = cut(word, e); if (b) out.push(b + r); });
     return out;
   };
+
+  // the engine also tries these forms against its variant table and for typos
+  window.talkbookKoreanCandidates = candidates;
 
   const stemHangul = (word) => {
     const own = docsOf(word);

@@ -1,0 +1,484 @@
+"""The talkbook search index: per-page term statistics, written as small shards.
+
+Sphinx's ``searchindex.js`` keeps, per term, only the set of pages that hold it, and the
+theme loads the whole file on every page.  This module keeps what a ranking needs and
+writes it so a reader downloads only what a query touches:
+
+* :class:`PageCollector` walks a resolved doctree (the same visible text Sphinx indexes,
+  but form controls and scripts of raw HTML left out) and counts, per index term, its
+  occurrences in the body, whether it is in the page title, how often it is in a section
+  title, and the section where it first occurs (for the proximity bonus);
+* :class:`PageStore` keeps these counts per page next to the environment, so an
+  incremental build only re-collects the pages it writes;
+* :func:`write_index` writes ``_static/talkbook-search/``: ``meta.js`` (pages, their
+  titles and lengths, the query-side settings) and ``s<N>.js`` shards, each holding the
+  terms whose first character (first two for non-Hangul) hashes to it.  The browser loads
+  ``meta.js`` and the shards of the query's words only when someone searches.
+
+A posting is ``doc-delta, code`` (``-doc-delta`` alone when code is 1: one body occurrence,
+nothing else), code = ``tf | in_title << 6 | section_titles << 7 | first_section << 9``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html.parser
+import json
+import math
+import pickle
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.util import logging
+
+from ..files import write_atomic
+
+logger = logging.getLogger(__name__)
+
+#: bump when the stored page data or the written format changes
+FORMAT_VERSION = 1
+#: the page store, next to the environment pickle
+STORE_FILENAME = "talkbook-search-pages.pickle"
+#: folder (under the HTML output) of the index and the engine
+OUT_DIR = "_static/talkbook-search"
+#: digest of this module as imported
+_SOURCE_DIGEST = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()[:16]
+HANGUL_SYLLABLE = re.compile(r"[\uac00-\ud7a3]")
+#: a word as Sphinx's search languages see it (each is split into index terms alone)
+_WORD_RE = re.compile(r"\w+")
+#: caps of the packed posting code
+TF_CAP, SECTION_TITLE_CAP, SECTION_CAP = 63, 3, 1023
+
+#: raw-HTML elements whose text is not page text: form controls and code
+_SKIP_HTML = frozenset(
+    {
+        "script",
+        "style",
+        "select",
+        "option",
+        "optgroup",
+        "textarea",
+        "button",
+        "datalist",
+        "template",
+        "noscript",
+        "svg",
+        "math",
+        "head",
+        "title",
+    }
+)
+
+
+class _HTMLText(html.parser.HTMLParser):
+    """Visible text of a raw-HTML fragment, one chunk per text node (never glued)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.chunks: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP_HTML:
+            self._skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_HTML and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip and data.strip():
+            self.chunks.append(data)
+
+
+def html_text(fragment: str) -> list[str]:
+    """Text chunks of raw HTML without scripts, styles and form controls."""
+    parser = _HTMLText()
+    try:
+        parser.feed(fragment)
+        parser.close()
+    except Exception:  # malformed HTML from a stranger: index nothing rather than fail
+        return []
+    return parser.chunks
+
+
+@dataclass
+class PageTerms:
+    """What the index keeps of one page."""
+
+    title: str
+    length: int = 0  # body words (BM25 length normalisation)
+    #: term -> [body count, in page title, section-title count, first section, link-text count]
+    terms: dict[str, list[int]] = field(default_factory=dict)
+
+    def code(self, term: str) -> int:
+        body, in_title, sec, first, anchor = self.terms[term]
+        # link text describes the page it links to more than this one: a third of a word
+        tf = body + (anchor + 2) // 3
+        return (
+            min(tf, TF_CAP)
+            | min(in_title, 1) << 6
+            | min(sec, SECTION_TITLE_CAP) << 7
+            | min(first, SECTION_CAP) << 9
+        )
+
+
+class PageCollector(nodes.NodeVisitor):
+    """Collect :class:`PageTerms` from a resolved doctree with a Sphinx SearchLanguage."""
+
+    def __init__(self, document: nodes.document, lang: Any, page_title: str) -> None:
+        super().__init__(document)
+        self.lang = lang
+        self.section = -1  # the page's own (first) section is 0
+        self._links = 0  # depth of reference nodes (link text)
+        self.page = PageTerms(title=page_title)
+        self._stem_cache: dict[str, str | None] = {}
+        for term in self._terms([page_title]):
+            self._entry(term)[1] = 1
+
+    # -- words -> index terms, as sphinx.search.IndexBuilder.feed does
+    def _term(self, word: str) -> str | None:
+        cached = self._stem_cache.get(word, "")
+        if cached != "":
+            return cached
+        stemmed = self.lang.stem(word).lower()
+        if self.lang.word_filter(stemmed):
+            term: str | None = stemmed
+        elif self.lang.word_filter(word):
+            term = word.lower()
+        else:
+            term = None
+        self._stem_cache[word] = term
+        return term
+
+    def _terms(self, texts: Iterable[str]) -> Iterable[str]:
+        for words in self._words(texts):
+            yield from words
+
+    def _words(self, texts: Iterable[str]) -> Iterable[set[str]]:
+        """Per word of the text, its distinct index terms (a surface form and its noun are
+        often the same string: one occurrence must count once)."""
+        for text in texts:
+            for m in _WORD_RE.finditer(text):
+                terms = {t for t in map(self._term, self.lang.split(m.group())) if t}
+                if terms:
+                    yield terms
+
+    def _entry(self, term: str) -> list[int]:
+        entry = self.page.terms.get(term)
+        if entry is None:
+            entry = self.page.terms[term] = [0, 0, 0, max(0, self.section), 0]
+        return entry
+
+    def _body(self, texts: Iterable[str]) -> None:
+        slot = 4 if self._links else 0
+        for terms in self._words(texts):
+            self.page.length += 1
+            for term in terms:
+                self._entry(term)[slot] += 1
+
+    # -- the visitor
+    def dispatch_visit(self, node: nodes.Node) -> None:
+        if isinstance(node, (nodes.comment, nodes.system_message, nodes.substitution_definition)):
+            raise nodes.SkipNode
+        if isinstance(node, nodes.raw):
+            if "html" in node.get("format", "").split():
+                self._body(html_text(node.astext()))
+            raise nodes.SkipNode
+        if isinstance(node, nodes.reference):
+            self._links += 1
+        elif isinstance(node, nodes.section):
+            self.section += 1
+        elif isinstance(node, nodes.title) and isinstance(node.parent, nodes.section):
+            for term in set(self._terms([node.astext()])):
+                self._entry(term)[2] += 1
+            raise nodes.SkipNode
+        elif isinstance(node, nodes.term):
+            # a defined term labels its text like a heading; a glossary entry is the
+            # book's definition of the word: as strong as three section titles
+            glossary = any(isinstance(a, addnodes.glossary) for a in _ancestors(node))
+            for term in set(self._terms([node.astext()])):
+                self._entry(term)[2] += SECTION_TITLE_CAP if glossary else 1
+        elif isinstance(node, addnodes.index):
+            # index directive entries: words the author chose for this place
+            words = []
+            for _type, value, *_rest in node.get("entries", ()):
+                words.extend(re.split(r"[;!]", value))
+            for term in set(self._terms(words)):
+                self._entry(term)[2] += 1
+            raise nodes.SkipNode
+        elif isinstance(node, nodes.Text):
+            self._body([node.astext()])
+
+    def dispatch_departure(self, node: nodes.Node) -> None:
+        if isinstance(node, nodes.reference):
+            self._links -= 1
+
+    def unknown_visit(self, node: nodes.Node) -> None:
+        pass
+
+    def unknown_departure(self, node: nodes.Node) -> None:
+        pass
+
+
+def _ancestors(node: nodes.Node) -> Iterable[nodes.Node]:
+    while node.parent is not None:
+        node = node.parent
+        yield node
+
+
+def collect(doctree: nodes.document, lang: Any, title: str) -> PageTerms:
+    collector = PageCollector(doctree, lang, title)
+    doctree.walkabout(collector)
+    return collector.page
+
+
+def store_version() -> str:
+    """What stored page terms depend on: this module and the Korean analysis (any edit
+    re-collects every page, through env-get-outdated)."""
+    from .korean import memo_version
+
+    return f"{FORMAT_VERSION} {_SOURCE_DIGEST} {memo_version()}"
+
+
+class PageStore:
+    """Per-page terms kept across builds (``<doctreedir>/talkbook-search-pages.pickle``)."""
+
+    def __init__(self, path: Path, version: str) -> None:
+        self.path = path
+        self.version = version
+        self.pages: dict[str, PageTerms] = {}
+        self.complete = False  # loaded from a previous build of the same format
+
+    def load(self) -> None:
+        try:
+            with open(self.path, "rb") as fh:
+                data = pickle.load(fh)
+            if isinstance(data, dict) and data.get("version") == self.version:
+                self.pages = data["pages"]
+                self.complete = True
+        except FileNotFoundError:
+            pass
+        except Exception:  # truncated or foreign: start again (every page is re-read)
+            logger.info("talkbook.search: unreadable page store %s, starting afresh", self.path)
+
+    def save(self) -> None:
+        data = pickle.dumps({"version": self.version, "pages": self.pages}, protocol=5)
+        try:
+            write_atomic(self.path, data)
+        except OSError as err:
+            logger.warning("talkbook.search: page store not saved (%s)", err)
+
+
+# --------------------------------------------------------------------------- writing
+def shard_key(term: str) -> str:
+    """The part of a term that picks its shard: the first Hangul syllable, else two chars."""
+    if "\uac00" <= term[0] <= "\ud7a3":
+        return term[0]
+    return term[:2]
+
+
+def shard_of(term: str, nshards: int) -> int:
+    """Must match ``shardOf`` in talkbook-search.js."""
+    h = 0
+    for ch in shard_key(term):
+        h = (h * 31 + ord(ch)) & 0xFFFFFFFF
+    return h % nshards
+
+
+def postings(docs: list[tuple[int, int]]) -> list[int]:
+    """Encode (doc id, code) pairs sorted by doc id."""
+    out: list[int] = []
+    prev = -1
+    for doc, code in docs:
+        delta = doc - prev
+        prev = doc
+        if code == 1:
+            out.append(-delta)
+        else:
+            out.extend((delta, code))
+    return out
+
+
+def _js(callback: str, *args: Any) -> str:
+    body = ",".join(json.dumps(a, ensure_ascii=False, separators=(",", ":")) for a in args)
+    return f"TalkbookSearch.{callback}({body});\n"
+
+
+def covered_forms(table: dict[str, list[tuple[int, int]]], suffixes: list[str]) -> list[str]:
+    """Terms the browser finds through a shorter term anyway: a word + particle
+    (``컨슈머를``) whose pages all hold the first known word the query side strips it to
+    (stemmer_js tries particles longest first, before any other ending).  The shorter
+    term counts the same occurrences (both are indexed for each word), so leaving the
+    longer one out changes no result; about a fifth of a Korean index."""
+    ordered = sorted(set(suffixes), key=len, reverse=True)
+    kept: set[str] = set()
+    dropped: list[str] = []
+    for term in sorted(table, key=len):
+        base = None
+        if HANGUL_SYLLABLE.search(term):
+            for suffix in ordered:
+                if len(term) > len(suffix) and term.endswith(suffix):
+                    stem = term[: -len(suffix)]
+                    if stem in kept:
+                        base = stem
+                        break
+        if base is not None and {d for d, _ in table[term]} <= {d for d, _ in table[base]}:
+            dropped.append(term)
+        else:
+            kept.add(term)
+    return dropped
+
+
+def write_index(
+    outdir: Path,
+    pages: list[tuple[str, str, PageTerms]],
+    settings: dict[str, Any],
+    shard_bytes: int,
+    suffixes: list[str] | None = None,
+) -> dict[str, int]:
+    """Write meta.js and the shards for *pages* (docname, url, terms) in reading order.
+    *suffixes*: particles the query side strips (Korean), see :func:`covered_forms`.
+
+    Returns sizes: ``meta``, ``shards``, ``nshards``, ``largest``.
+    """
+    target = outdir / OUT_DIR
+    target.mkdir(parents=True, exist_ok=True)
+    for old in target.glob("s[0-9]*.js"):
+        old.unlink()
+    table: dict[str, list[tuple[int, int]]] = {}
+    for doc_id, (_docname, _url, page) in enumerate(pages):
+        for term in page.terms:
+            table.setdefault(term, []).append((doc_id, page.code(term)))
+    if suffixes:
+        for term in covered_forms(table, suffixes):
+            del table[term]
+    # a term on one page keeps no first section (the browser ignores it for such a term):
+    # about half the terms of a book are on one page, and the numbers cost a quarter of
+    # the compressed index
+    encoded = {
+        t: postings(docs if len(docs) > 1 else [(d, c & 511) for d, c in docs])
+        for t, docs in table.items()
+    }
+    # bytes per term, roughly as written: the term, the numbers, separators
+    total = sum(len(t.encode()) + 4 + sum(len(str(n)) + 1 for n in p) for t, p in encoded.items())
+    nshards = max(1, min(4096, math.ceil(total / max(1024, shard_bytes))))
+    shards: list[dict[str, list[int]]] = [{} for _ in range(nshards)]
+    for term in sorted(encoded):
+        shards[shard_of(term, nshards)][term] = encoded[term]
+    lengths = [p.length for _d, _u, p in pages]
+    meta = {
+        "v": FORMAT_VERSION,
+        "n": nshards,
+        "docs": [[url, page.title, page.length] for _d, url, page in pages],
+        "avglen": (sum(lengths) / len(lengths)) if lengths else 1,
+        **settings,
+    }
+    sizes = {"nshards": nshards, "shards": 0, "largest": 0}
+    meta_text = _js("meta", meta)
+    (target / "meta.js").write_text(meta_text, encoding="utf-8")
+    sizes["meta"] = len(meta_text.encode())
+    for i, shard in enumerate(shards):
+        text = _js("shard", i, shard)
+        (target / f"s{i}.js").write_text(text, encoding="utf-8")
+        size = len(text.encode())
+        sizes["shards"] += size
+        sizes["largest"] = max(sizes["largest"], size)
+    return sizes
+
+
+def reading_order(env: Any, root: str, docs: Iterable[str]) -> list[str]:
+    """Docnames in table-of-contents order (depth first from the root), the rest after,
+    sorted: ties in ranking go to the page a reader meets first."""
+    wanted = set(docs)
+    order: list[str] = []
+    seen: set[str] = set()
+    stack = [root]
+    while stack:
+        doc = stack.pop()
+        if doc in seen:
+            continue
+        seen.add(doc)
+        if doc in wanted:
+            order.append(doc)
+        stack.extend(reversed(env.toctree_includes.get(doc, [])))
+    order.extend(sorted(wanted - seen))
+    return order
+
+
+def load_variants(path: Path) -> dict[str, str]:
+    """A variant table file: JSON object, or CSV/TSV lines ``variant,canonical``
+    (``#`` comments).  Raises ValueError with ``file:line: problem (fix)``."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise ValueError(f"{path}:{err.lineno}: not JSON: {err.msg} (fix the syntax)") from None
+        if not isinstance(data, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in data.items()
+        ):
+            raise ValueError(f'{path}:1: expected an object of strings ("variant": "canonical")')
+        return {k.strip().lower(): v.strip().lower() for k, v in data.items() if k.strip()}
+    out: dict[str, str] = {}
+    for lineno, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = [p.strip() for p in re.split(r"[,\t]", line)]
+        if len(parts) != 2 or not all(parts):
+            raise ValueError(
+                f"{path}:{lineno}: expected 'variant,canonical', got {line[:60]!r} "
+                "(one pair per line)"
+            )
+        key = parts[0].lower()
+        out[key] = f"{out[key]} {parts[1].lower()}" if key in out else parts[1].lower()
+    return out
+
+
+DEFAULT_VARIANTS_FILE = Path(__file__).parent / "variants.csv"
+
+
+def variant_table(extra: dict[str, str], extra_file: Path | None) -> dict[str, str]:
+    table = load_variants(DEFAULT_VARIANTS_FILE)
+    if extra_file is not None:
+        table.update(load_variants(extra_file))
+    table.update({k.lower(): v.lower() for k, v in extra.items()})
+    return table
+
+
+def stemmed_variants(table: dict[str, str], stem: Callable[[str], str]) -> dict[str, list[str]]:
+    """Variant -> canonical index terms (the canonical form split and stemmed like page text)."""
+    return {k: [stem(w) for w in v.split()] for k, v in table.items()}
+
+
+def read_index(html: Path) -> tuple[list[str], dict[str, set[int]]]:
+    """The written index of an HTML folder: page URLs and term -> page numbers (for tests
+    and tools; the browser reads the same files)."""
+    folder = Path(html) / OUT_DIR
+
+    def payload(path: Path) -> list[Any]:
+        text = path.read_text(encoding="utf-8")
+        return json.loads("[" + text[text.index("(") + 1 : text.rindex(")")] + "]")
+
+    meta = payload(folder / "meta.js")[0]
+    terms: dict[str, set[int]] = {}
+    for i in range(meta["n"]):
+        _num, shard = payload(folder / f"s{i}.js")
+        for term, raw in shard.items():
+            docs, doc, j = set(), -1, 0
+            while j < len(raw):
+                if raw[j] < 0:
+                    doc -= raw[j]
+                else:
+                    doc += raw[j]
+                    j += 1
+                docs.add(doc)
+                j += 1
+            terms[term] = docs
+    return [d[0] for d in meta["docs"]], terms
