@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, jb_build, output_of
+from helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, jb_build, output_of, serve
 
 
 @pytest.fixture(scope="session")
@@ -29,18 +26,6 @@ def built_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
             f"the book does not build (exit {result.returncode}):\n{output_of(result)[-6000:]}"
         )
     return html
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:  # keep test output readable
-        pass
-
-
-def serve(directory: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
-    handler = functools.partial(_QuietHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,7 @@ from urllib.parse import urljoin, urlparse
 
 import pytest
 import yaml
-from conftest import serve
-from helpers import jb_build, output_of
+from helpers import jb_build, output_of, serve
 from test_navcache import PAGES, nested_book
 
 pytestmark = pytest.mark.slow

@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from conftest import serve
+from helpers import serve
 from test_stemmer import sphinx_app
 
 from talkbook.search.engine import html_text, load_variants, read_index
