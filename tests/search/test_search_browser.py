@@ -7,9 +7,11 @@ built once), ``served_book`` (its URL on 127.0.0.1) and ``page`` (a Chromium pag
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote, unquote, urlsplit
 
 import pytest
+from helpers import ROOT
 
 pytestmark = pytest.mark.browser
 
@@ -103,3 +105,18 @@ def test_html_in_a_query_is_text(page, served_book: str) -> None:  # type: ignor
     assert dialogs == []
     assert page.eval_on_selector_all('img[src="x"]', "els => els.length") == 0
     assert page.locator('input[name="q"]').first.input_value() == query
+
+
+def test_a_talks_title_finds_its_page_first(page, served_book: str) -> None:  # type: ignore[no-untyped-def]
+    """Generated talk pages are documents in the index: searching a talk's Korean title
+    (as a reader would type it, without punctuation) puts its page first."""
+    from talkbook.catalog import load_catalog
+
+    cat = load_catalog(ROOT / "data")
+    misses = []
+    for talk in cat.rows("talks"):
+        query = " ".join(re.sub(r"[^\w\s]", " ", talk["title"]).split()[:6])
+        found = _search(page, served_book, query)
+        if not found or found[0] != f"talks/{talk['id']}":
+            misses.append((query, found[:3]))
+    assert not misses, misses
