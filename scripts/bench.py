@@ -594,6 +594,10 @@ def html_of(out: Path) -> Path:
 
 
 def index_files(html: Path) -> list[Path]:
+    """The search index: talkbook's meta file and shards, or stock Sphinx's searchindex.js."""
+    ours = html / "_static" / "talkbook-search"
+    if (ours / "meta.js").is_file():
+        return sorted([ours / "meta.js", *ours.glob("s[0-9]*.js")])
     return sorted(p for p in html.glob("searchindex*.js"))
 
 
