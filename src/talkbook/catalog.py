@@ -205,7 +205,7 @@ class Catalog:
                     if name and name not in seen:
                         slug = base = slugify(name)
                         n = 1
-                        while slug in out:
+                        while slug in out or slug == "index":  # index: the list page
                             n += 1
                             slug = f"{base}-{n}"
                         seen[name] = slug

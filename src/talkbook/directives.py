@@ -202,7 +202,8 @@ class TalkCatalogDirective(SphinxDirective):
         nav += render.row_ref("tags", "index", _("All {n} tags").format(n=len(cat.tags)))
         children = [f"{cfg.conferences_path}/{c}" for c in cat.rows_by_id("conferences")]
         children.append(f"{cfg.tags_path}/index")
-        children += [f"{cfg.speakers_path}/{slug}" for slug in cat.people()]
+        if cat.people():
+            children.append(f"{cfg.speakers_path}/index")
         return [
             nav,
             render.catalog_filters(cat),
@@ -284,6 +285,27 @@ class TalksDirective(RowDirective):
             folder = tb_config.read(self.config).talks_path
             out.append(hidden_toctree(self.env.docname, [f"/{folder}/{t['id']}" for t in talks]))
         return out
+
+
+class SpeakerIndexDirective(SphinxDirective):
+    """``talkbook-speaker-index`` — every person of the people column with their number of
+    talks; speaker pages hang below."""
+
+    def run(self) -> list[nodes.Node]:
+        domain = domain_of(self.env)
+        cat = domain.catalog
+        if cat is None:
+            return []
+        domain.note_use(self.env.docname, "*")
+        items = nodes.bullet_list(classes=["talkbook-tag-cloud"])
+        people = sorted(cat.people().items(), key=lambda item: item[1])
+        for slug, name in people:
+            para = nodes.paragraph()
+            para += render.row_ref("speaker", slug, name)
+            para += nodes.Text(f" ({len(cat.talks_by(slug))})")
+            items += nodes.list_item("", para)
+        folder = tb_config.read(self.config).speakers_path
+        return [items, hidden_toctree(self.env.docname, [f"/{folder}/{s}" for s, _ in people])]
 
 
 class SpeakerTalksDirective(SphinxDirective):

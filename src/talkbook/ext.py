@@ -33,6 +33,7 @@ from .directives import (
     HiddenToctrees,
     PagesDirective,
     ResolvePlaceholders,
+    SpeakerIndexDirective,
     SpeakerTalksDirective,
     StableSectionIds,
     TagIndexDirective,
@@ -275,6 +276,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("talkbook-backlinks", BacklinksDirective)
     app.add_directive("talkbook-pages", PagesDirective)
     app.add_directive("talkbook-tag-index", TagIndexDirective)
+    app.add_directive("talkbook-speaker-index", SpeakerIndexDirective)
     app.add_directive("talkbook-speaker-talks", SpeakerTalksDirective)
     app.add_transform(StableSectionIds)
     app.add_transform(ReadableSectionIds)

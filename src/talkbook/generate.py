@@ -82,6 +82,8 @@ def sources(app: Sphinx, cat: Catalog) -> dict[str, str]:
     for tag in cat.rows("tags"):
         add(cfg.tags_path, tag["id"], "tag", id=tag["id"])
     add(cfg.tags_path, "index", "tags")
+    if cat.people():
+        add(cfg.speakers_path, "index", "speakers")
     for slug in cat.people():
         add(cfg.speakers_path, slug, "speaker", id=slug)
     return out

@@ -132,12 +132,13 @@ def test_generated_pages_are_documents(tmp_path: Path) -> None:
         "tags/index",
     ):
         assert (out / f"{page}.html").is_file(), page
-    # in the search index, under their titles
-    index = (out / "searchindex.js").read_text(encoding="utf-8")
-    data = json.loads(index[index.index("(") + 1 : index.rindex(")")])
-    titles = dict(zip(data["docnames"], data["titles"], strict=True))
-    assert titles["talks/conf-2024-pipelines"] == "Streaming pipelines at scale"
-    assert titles["conferences/conf-2024"] == "Conf 2024"
+    # in the search index (talkbook.search's meta file), under their titles
+    meta = (out / "_static" / "talkbook-search" / "meta.js").read_text(encoding="utf-8")
+    docs = json.loads("[" + meta[meta.index("(") + 1 : meta.rindex(")")] + "]")[0]["docs"]
+    titles = {url: title for url, title, *_ in docs}
+    assert titles["talks/conf-2024-pipelines.html"] == "Streaming pipelines at scale"
+    assert titles["conferences/conf-2024.html"] == "Conf 2024"
+    assert titles["speakers/grace-hopper.html"] == "Grace Hopper"
     # backlinks: the talk page links the covering section, and the mention
     talk = (out / "talks" / "conf-2024-pipelines.html").read_text(encoding="utf-8")
     assert "../notes/first.html#streaming" in talk
