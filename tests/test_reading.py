@@ -636,10 +636,6 @@ def test_note_page_first_visit_fits_the_budget(visits: dict[str, Visit], built_b
 
 
 @pytest_browser
-@pytest.mark.xfail(
-    strict=False,
-    reason="the search index still loads on every page until the lazy-search branch lands",
-)
 def test_plain_page_fetches_nothing_for_search(visits: dict[str, Visit]) -> None:
     fetched = [u for u in visits["note"].local if re.search(r"search(index|tools)", u)]
     assert not fetched, fetched

@@ -531,7 +531,7 @@ def validate_table(
                                 line,
                                 col.name,
                                 f"unknown {col.ref} id {item!r}",
-                                f"{hint}ids are listed in data/{col.ref}.csv",
+                                f"{hint}ids are listed in {Path(path).parent.as_posix()}/{col.ref}.csv",
                             )
                         )
     return problems

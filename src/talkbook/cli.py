@@ -136,7 +136,9 @@ def _closest(value: str, choices: list[str]) -> str:
 
 @main.command()
 @click.option(
-    "--conference", "-c", help="Conference id from data/conferences.csv (e.g. deview-2019)."
+    "--conference",
+    "-c",
+    help="Conference id from the catalog's conferences file (e.g. pycon-2024).",
 )
 @click.option("--day", "-d", type=click.IntRange(min=1), help="Conference day the note covers.")
 @click.option(
@@ -144,7 +146,7 @@ def _closest(value: str, choices: list[str]) -> str:
     "-t",
     "talks",
     multiple=True,
-    help="Talk id from data/talks.csv; repeat (or comma-separate) for several.",
+    help="Talk id from the catalog's talks file; repeat (or comma-separate) for several.",
 )
 @click.option("--kind", "-k", type=click.Choice(KINDS), help="review, memo or essay.")
 @click.option("--title", help="Page title (the # heading).")
@@ -186,8 +188,8 @@ def new(
 
     \b
     Example:
-      talkbook new --kind memo --conference deview-2019 --day 2 \\
-        --talk deview-2019-armeria --talk deview-2019-fe-frameworks --slug deview-2019-day2-extra
+      talkbook new --kind memo --conference pycon-2024 --day 2 \\
+        --talk pycon-2024-typing --talk pycon-2024-packaging --slug pycon-2024-day2-extra
     """
     project = obj.project()
     cat = obj.catalog(project)
@@ -206,7 +208,10 @@ def new(
     unknown = [t for t in talk_ids if not cat.has_talk(t)]
     if unknown:
         lines = [f"unknown talk id {t!r}" + _closest_talks(cat, t) for t in unknown]
-        fail("; ".join(lines) + " — ids are listed in data/talks.csv")
+        fail(
+            "; ".join(lines)
+            + f" — ids are listed in {display_path(cat.data_dir / cat.schema['talks'].file)}"
+        )
 
     if conference is None and talk_ids:
         confs = {cat.talk(t)["conference"] for t in talk_ids}
@@ -222,7 +227,8 @@ def new(
             missing.append("--conference")
     if conference is not None and conference not in set(cat.conferences["id"]):
         hint = _closest(conference, list(cat.conferences["id"]))
-        fail(f"unknown conference id {conference!r}{hint} — ids are listed in data/conferences.csv")
+        listed = display_path(cat.data_dir / cat.schema["conferences"].file)
+        fail(f"unknown conference id {conference!r}{hint} — ids are listed in {listed}")
 
     if day is None and talk_ids:
         days = {cat.talk(t)["day"] for t in talk_ids}

@@ -589,39 +589,30 @@ def on_collect_pages(app: Sphinx) -> list[Any]:
     if not rows:
         return []
     live = set(app.env.found_docs)
-    table = {src: dst for src, dst, _ in rows}
     shown = path.relative_to(app.confdir) if path.is_relative_to(app.confdir) else path
     mapping = dict(app.config.redirects or {})
+
+    def refuse(line: int, problem: str) -> None:
+        logger.warning(f"{shown}:{line}: {problem}", type="talkbook", subtype="redirect")
+
+    valid = []
     for src, dst, line in rows:
-        where = f"{shown}:{line}"
         if not src or not dst:
-            logger.warning(
-                f"{where}: a redirect needs both 'from' and 'to'",
-                type="talkbook",
-                subtype="redirect",
-            )
-            continue
-        problem = unsafe_source(src)
-        if problem:
-            logger.warning(f"{where}: {problem}", type="talkbook", subtype="redirect")
-            continue
+            refuse(line, "a redirect needs both 'from' and 'to'")
+        elif problem := unsafe_source(src):
+            refuse(line, problem)
+        elif src in live:
+            refuse(line, f"'{src}' is a live page; a redirect would replace it (remove the row)")
+        else:
+            valid.append((src, dst, line))
+    table = {src: dst for src, dst, _ in valid}  # refused rows take no part in chains
+    for src, dst, line in valid:
         final, seen = dst, {src}
         while final in table and final not in seen:  # follow renames of renames
             seen.add(final)
             final = table[final]
-        if src in live:
-            logger.warning(
-                f"{where}: '{src}' is a live page; a redirect would replace it (remove the row)",
-                type="talkbook",
-                subtype="redirect",
-            )
-            continue
         if final not in live:
-            logger.warning(
-                f"{where}: redirect target '{dst}' is not a page of the book",
-                type="talkbook",
-                subtype="redirect",
-            )
+            refuse(line, f"redirect target '{dst}' is not a page of the book")
             continue
         b = app.builder
         mapping[src] = relative_uri(b.get_target_uri(src), b.get_target_uri(final))

@@ -264,3 +264,26 @@ def test_add_talk_options_come_from_the_schema(tmp_path: Path) -> None:
     assert talks.read_text().rstrip().endswith(",Hall A")
     missing = runner.invoke(main, ["--root", str(src), "add-talk", "--no-interactive", "--id", "x"])
     assert missing.exit_code == 2 and "missing --conference" in missing.output
+
+
+def test_redirects_stay_inside_the_output_and_never_replace_a_page(tmp_path: Path) -> None:
+    """data/redirects.csv comes from strangers too: a source that climbs out of the output
+    folder, a wildcard, a hidden or Sphinx-owned folder, or a live page is refused."""
+    src = make_book(tmp_path, CATALOG_PAGES, catalog=True, language="en")
+    (src / "data" / "redirects.csv").write_text(
+        "from,to\n"
+        "../../escaped,catalog\n"
+        "talks/*,catalog\n"
+        "_static/theme,catalog\n"
+        "catalog,index\n"
+        "old-catalog,catalog\n",
+        encoding="utf-8",
+    )
+    out, warnings = build(src, extensions=["myst_parser", *EXTENSIONS])
+    assert "redirects.csv:2: '../../escaped' is not a page path inside the book" in warnings
+    assert "redirects.csv:3: 'talks/*' is not a page path" in warnings
+    assert "redirects.csv:4: '_static/theme' is not a page path" in warnings
+    assert "redirects.csv:5: 'catalog' is a live page" in warnings
+    assert not (tmp_path / "escaped.html").exists() and not list(tmp_path.rglob("escaped.html"))
+    assert "Catalog" in (out / "catalog.html").read_text(encoding="utf-8")  # not replaced
+    assert "catalog.html" in (out / "old-catalog.html").read_text(encoding="utf-8")
