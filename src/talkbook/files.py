@@ -92,7 +92,7 @@ class Project:
         hidden folders)."""
         if not under.exists():
             return []
-        listed = _git_files(self.root, under)
+        listed = git_files(self.root, under)
         if listed is not None:
             return listed
         out = []
@@ -108,7 +108,9 @@ class Project:
         return [p for p in self.files(self.book_dir) if p.suffix in PAGE_SUFFIXES]
 
 
-def _git_files(root: Path, under: Path) -> list[Path] | None:
+def git_files(root: Path, under: Path) -> list[Path] | None:
+    """Files under ``under`` in git's view (tracked plus untracked-not-ignored); None when
+    ``root`` is no git work tree or git cannot be run."""
     if not (root / ".git").exists():
         return None
     try:

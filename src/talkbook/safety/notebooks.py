@@ -20,7 +20,6 @@ import ctypes
 import hashlib
 import os
 import re
-import subprocess
 import time
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -28,6 +27,8 @@ from pathlib import Path
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
+
+from ..files import git_files
 
 logger = logging.getLogger(__name__)
 
@@ -69,26 +70,9 @@ def is_notebook(path: Path, text: str) -> bool:
 def project_files(root: Path) -> list[Path]:
     """The project's files: git's tracked and untracked-not-ignored files when ``root`` is a
     git work tree, else a walk that skips hidden folders and build output."""
-    if (root / ".git").exists():
-        try:
-            out = subprocess.run(
-                [
-                    "git",
-                    "-C",
-                    str(root),
-                    "ls-files",
-                    "-z",
-                    "--cached",
-                    "--others",
-                    "--exclude-standard",
-                ],
-                capture_output=True,
-                check=True,
-                timeout=30,
-            ).stdout
-            return [root / p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
-        except (OSError, subprocess.SubprocessError):
-            pass
+    listed = git_files(root, root)
+    if listed is not None:
+        return listed
     found = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".")]
