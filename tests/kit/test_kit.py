@@ -93,7 +93,14 @@ def build(src: Path, builder: str = "html", **overrides: object) -> tuple[Path, 
             warning=warnings,
             freshenv=True,
         )
-        app.build()
+        try:
+            app.build()
+        finally:
+            # sphinx-sitemap keeps a multiprocessing Manager (a forked server process) on
+            # the app; in a long test process it would outlive the build and hold up exit
+            manager = getattr(getattr(app, "sitemap_links", None), "_manager", None)
+            if manager is not None:
+                manager.shutdown()
     return out, warnings.getvalue()
 
 
