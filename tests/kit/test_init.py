@@ -104,7 +104,13 @@ def test_init_writes_the_kit_files_and_prints_next_steps(book) -> None:
         "talkbook.search",
         "talkbook.meta",
         "talkbook.navcache",
+        "talkbook.assets",
+        "talkbook.mathml",
+        "talkbook.dataout",
+        "talkbook.feeds",
+        "talkbook.notebooks",
     ]
+    assert config["sphinx"]["config"]["talkbook_catalog_page"] == "book/catalog"
     if book["language"] == "en":
         assert config["repository"]["url"] == REPO_URL
         assert config["html"]["baseurl"] == "https://example-owner.github.io/example-notes/"
