@@ -3,6 +3,12 @@
 Everything about the CSV files is described once, in ``data/schema.yaml``; this module reads
 that description and checks the files against it, reporting every problem at once as
 ``data/talks.csv:LINE: column: problem (fix)``.
+
+Reading and checking work on plain rows (dicts of strings) with the standard library: a build
+loads the catalog on every run, and importing pandas alone cost more than reading and checking
+a catalog of a few thousand rows. pandas is imported only by the functions that hand
+DataFrames to callers (``read_table``, ``collect``, the ``Catalog`` table attributes) or take
+them (``write_table``, ``conference_order`` and friends, used by the CLI).
 """
 
 from __future__ import annotations
@@ -14,16 +20,20 @@ import io
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
-import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .yamlsafe import safe_load
+
+if TYPE_CHECKING:  # pandas is imported where DataFrames are made or taken (see above)
+    import pandas as pd
+
+Row = dict[str, Any]  # one CSV row: column -> stripped cell; "_line" -> its line in the file
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 INT_RE = re.compile(r"^[0-9]+$")
@@ -121,20 +131,71 @@ class CatalogError(Exception):
         super().__init__("\n".join([head, *(f"  {p}" for p in problems)]))
 
 
-@dataclass
 class Catalog:
-    """The validated catalog: one DataFrame per file (all cells are strings)."""
+    """The validated catalog: the rows of each file (all cells are strings), by id.
 
-    data_dir: Path
-    conferences: pd.DataFrame
-    tags: pd.DataFrame
-    talks: pd.DataFrame
-    schema: dict[str, TableSchema] = field(repr=False, default_factory=dict)
+    Built from plain rows (``from_rows``, what builds use) or from DataFrames (the CLI's
+    checks). ``conferences``, ``tags`` and ``talks`` are DataFrames made on first use, so a
+    build that only reads rows never imports pandas."""
 
-    def __post_init__(self) -> None:
-        self._talks = {r["id"]: r for r in self.talks.to_dict("records")}
-        self._confs = {r["id"]: r for r in self.conferences.to_dict("records")}
-        self._tags = {r["id"]: r for r in self.tags.to_dict("records")}
+    def __init__(
+        self,
+        data_dir: Path,
+        conferences: Any,
+        tags: Any,
+        talks: Any,
+        schema: dict[str, TableSchema] | None = None,
+    ) -> None:
+        self.data_dir = Path(data_dir)
+        self.schema = schema or {}
+        self._frames: dict[str, Any] = {}
+        tables = {"conferences": conferences, "tags": tags, "talks": talks}
+        by_id = {}
+        for name, table in tables.items():
+            if isinstance(table, list):
+                rows = table
+            else:  # a DataFrame
+                self._frames[name] = table
+                rows = table.to_dict("records")
+            by_id[name] = {r["id"]: r for r in rows}
+        self._confs, self._tags, self._talks = (
+            by_id["conferences"],
+            by_id["tags"],
+            by_id["talks"],
+        )
+
+    @classmethod
+    def from_rows(
+        cls, data_dir: Path, rows: dict[str, list[dict[str, str]]], schema: dict[str, TableSchema]
+    ) -> Catalog:
+        return cls(data_dir, rows["conferences"], rows["tags"], rows["talks"], schema)
+
+    def __repr__(self) -> str:
+        return f"Catalog({str(self.data_dir)!r}, {len(self._talks)} talks)"
+
+    def _table_frame(self, table: str) -> pd.DataFrame:
+        if table not in self._frames:
+            spec = self.schema.get(table)
+            rows = self.rows(table)
+            columns = spec.names if spec else list(rows[0]) if rows else ["id"]
+            self._frames[table] = _frame(rows, columns)
+        return self._frames[table]
+
+    @property
+    def conferences(self) -> pd.DataFrame:
+        return self._table_frame("conferences")
+
+    @property
+    def tags(self) -> pd.DataFrame:
+        return self._table_frame("tags")
+
+    @property
+    def talks(self) -> pd.DataFrame:
+        return self._table_frame("talks")
+
+    def count(self, table: str) -> int:
+        """Number of rows of a table (no DataFrame made)."""
+        return len(self.rows_by_id(table))
 
     def talk(self, talk_id: str) -> dict[str, str]:
         return self._talks[talk_id]
@@ -365,10 +426,37 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+def _frame(rows: list[Row], columns: list[str]) -> pd.DataFrame:
+    """Rows as a DataFrame of strings with these columns (``_line`` kept as numbers)."""
+    import pandas as pd
+
+    cells = [c for c in columns if c != "_line"]
+    df = pd.DataFrame([{c: r.get(c) for c in cells} for r in rows], columns=cells, dtype=str)
+    if "_line" in columns:
+        df["_line"] = [r["_line"] for r in rows]
+    return df
+
+
+def _records(df: Any) -> list[Row]:
+    """A DataFrame's rows as dicts, empty cells as ""; plain rows are returned as they are."""
+    if isinstance(df, list):
+        return df
+    return [
+        {k: ("" if v is None or v != v else v) for k, v in r.items()}  # v != v: NaN
+        for r in df.to_dict("records")
+    ]
+
+
 def read_table(path: Path, table: TableSchema) -> tuple[pd.DataFrame, list[Problem]]:
     """Read one CSV strictly; rows get a ``_line`` column with their line in the file."""
+    rows, problems = read_rows(path, table)
+    return _frame(rows, [*table.names, "_line"]), problems
+
+
+def read_rows(path: Path, table: TableSchema) -> tuple[list[Row], list[Problem]]:
+    """Read one CSV strictly into rows (schema columns, stripped cells, ``_line``)."""
     shown = display_path(path)
-    empty = pd.DataFrame(columns=[*table.names, "_line"])
+    empty: list[Row] = []
     if not path.exists():
         return empty, [
             Problem(
@@ -426,7 +514,7 @@ def read_table(path: Path, table: TableSchema) -> tuple[pd.DataFrame, list[Probl
         )
     if missing or extra:
         return empty, problems
-    rows, lines = [], []
+    rows: list[Row] = []
     start = reader.line_num + 1
     for record in reader:
         if not any(cell.strip() for cell in record):
@@ -443,12 +531,10 @@ def read_table(path: Path, table: TableSchema) -> tuple[pd.DataFrame, list[Probl
                 )
             )
         else:
-            rows.append(dict(zip(header, (c.strip() for c in record), strict=True)))
-            lines.append(start)
+            cells = dict(zip(header, (c.strip() for c in record), strict=True))
+            rows.append({**{name: cells[name] for name in table.names}, "_line": start})
         start = reader.line_num + 1
-    df = pd.DataFrame(rows, columns=header, dtype=str).reindex(columns=table.names)
-    df["_line"] = lines
-    return df, problems
+    return rows, problems
 
 
 def _check_value(col: Column, value: str) -> tuple[str, str] | None:
@@ -490,36 +576,42 @@ def is_url(value: str) -> bool:
 
 
 def validate_table(
-    df: pd.DataFrame, table: TableSchema, path: str, known: dict[str, set[str]]
+    df: pd.DataFrame | list[Row], table: TableSchema, path: str, known: dict[str, set[str]]
 ) -> list[Problem]:
-    """One invariant per check: required, type, unique, references."""
+    """One invariant per check: required, type, unique, references (rows or a DataFrame)."""
+    rows = _records(df)
     problems: list[Problem] = []
     for col in table.columns:
-        values = df[col.name].fillna("")
-        blank = values.str.strip() == ""
+        cells = [(r["_line"], r.get(col.name) or "") for r in rows]
+        filled = [(line, value) for line, value in cells if value.strip()]
         if col.required:
-            for line in df.loc[blank, "_line"]:
-                problems.append(Problem(path, line, col.name, "required value is empty", col.help))
-        for line, value in zip(df.loc[~blank, "_line"], values[~blank], strict=True):
+            for line, value in cells:
+                if not value.strip():
+                    problems.append(
+                        Problem(path, line, col.name, "required value is empty", col.help)
+                    )
+        for line, value in filled:
             bad = _check_value(col, value)
             if bad:
                 problems.append(Problem(path, line, col.name, *bad))
         if col.unique:
-            dup = values.duplicated(keep="first") & ~blank
-            first = dict(zip(values[~dup], df.loc[~dup, "_line"], strict=True))
-            for line, value in zip(df.loc[dup, "_line"], values[dup], strict=True):
-                problems.append(
-                    Problem(
-                        path,
-                        line,
-                        col.name,
-                        f"duplicate id {value!r}",
-                        f"first defined on line {first[value]}; ids must be unique",
+            first: dict[str, int] = {}
+            for line, value in cells:
+                if value not in first:
+                    first[value] = line
+                elif value.strip():
+                    problems.append(
+                        Problem(
+                            path,
+                            line,
+                            col.name,
+                            f"duplicate id {value!r}",
+                            f"first defined on line {first[value]}; ids must be unique",
+                        )
                     )
-                )
         if col.ref:
             targets = known.get(col.ref, set())
-            for line, value in zip(df.loc[~blank, "_line"], values[~blank], strict=True):
+            for line, value in filled:
                 items = split_list(value) if col.type == "list" else [value]
                 for item in items:
                     if item not in targets:
@@ -537,58 +629,60 @@ def validate_table(
     return problems
 
 
-def sort_key_frame(
-    df: pd.DataFrame, table: TableSchema, conf_order: dict[str, int]
-) -> pd.DataFrame:
-    """Columns that sort rows canonically: numbers as numbers, conferences by (year, id)."""
-    keys = pd.DataFrame(index=df.index)
+def _sort_key(table: TableSchema, conf_order: dict[str, int]):
+    """Key that sorts rows canonically: numbers as numbers (not a number: 0), conferences
+    by their position in ``conf_order`` (unknown ones last), other columns as text."""
+    parts = []
     for name in table.order_by:
         col = next(c for c in table.columns if c.name == name)
-        values = df[name].fillna("")
         if col.type == "int":
-            keys[name] = pd.to_numeric(values, errors="coerce").fillna(0)
+            parts.append((name, lambda v: int(v) if INT_RE.match(v) else 0))
         elif col.ref == "conferences":
-            keys[name] = values.map(conf_order).fillna(len(conf_order))
+            parts.append((name, lambda v: conf_order.get(v, len(conf_order))))
         else:
-            keys[name] = values
-    return keys
+            parts.append((name, str))
+    return lambda row: tuple(conv(row.get(name) or "") for name, conv in parts)
+
+
+def canonical_rows(rows: list[Row], table: TableSchema, conf_order: dict[str, int]) -> list[Row]:
+    """Rows in the schema's ``order_by`` order (stable)."""
+    return sorted(rows, key=_sort_key(table, conf_order))
 
 
 def canonical_order(
     df: pd.DataFrame, table: TableSchema, conf_order: dict[str, int]
 ) -> pd.DataFrame:
-    """Rows in the schema's ``order_by`` order."""
-    keys = sort_key_frame(df, table, conf_order)
-    order = keys.sort_values(list(table.order_by), kind="stable").index
-    return df.loc[order]
+    """A DataFrame's rows in the schema's ``order_by`` order."""
+    key = _sort_key(table, conf_order)
+    rows = _records(df)
+    order = sorted(range(len(rows)), key=lambda i: key(rows[i]))
+    return df.iloc[order]
 
 
-def conference_order(conferences: pd.DataFrame, table: TableSchema | None = None) -> dict[str, int]:
+def conference_order(
+    conferences: pd.DataFrame | list[Row], table: TableSchema | None = None
+) -> dict[str, int]:
     """Conference id -> its position in the conferences table's canonical order (talks that
     sort by conference sort by this, e.g. by year)."""
     if table is None:
         table = load_schema(DEFAULT_SCHEMA.parent)["conferences"]
-    if conferences.empty:
-        return {}
-    keys = sort_key_frame(conferences, table, {})
-    order = keys.sort_values(list(table.order_by), kind="stable").index
-    return {cid: i for i, cid in enumerate(conferences.loc[order, "id"])}
+    rows = canonical_rows(_records(conferences), table, {})
+    return {row["id"]: i for i, row in enumerate(rows)}
 
 
 def check_order(
-    df: pd.DataFrame, table: TableSchema, path: str, conf_order: dict[str, int]
+    df: pd.DataFrame | list[Row], table: TableSchema, path: str, conf_order: dict[str, int]
 ) -> list[Problem]:
     """Rows must be in canonical order, so diffs stay small and merges clean."""
-    if df.empty:
-        return []
-    expected = list(canonical_order(df, table, conf_order)["_line"])
-    for actual, wanted in zip(df["_line"], expected, strict=True):
-        if actual != wanted:
+    rows = _records(df)
+    expected = [r["_line"] for r in canonical_rows(rows, table, conf_order)]
+    for row, wanted in zip(rows, expected, strict=True):
+        if row["_line"] != wanted:
             keys = ", ".join(table.order_by)
             return [
                 Problem(
                     path,
-                    actual,
+                    row["_line"],
                     "",
                     f"row is out of order (rows are sorted by {keys})",
                     "run `talkbook fmt` to sort the file",
@@ -597,52 +691,70 @@ def check_order(
     return []
 
 
-def collect(
+def collect_rows(
     data_dir: Path,
-) -> tuple[dict[str, pd.DataFrame], dict[str, TableSchema], list[Problem]]:
-    """Read and validate every table; return frames, schema and all problems."""
+) -> tuple[dict[str, list[Row]], dict[str, TableSchema], list[Problem]]:
+    """Read and validate every table; return rows (with ``_line``), schema and all problems."""
     data_dir = Path(data_dir)
     schema = load_schema(data_dir)
-    frames: dict[str, pd.DataFrame] = {}
+    tables: dict[str, list[Row]] = {}
     known: dict[str, set[str]] = {}
     problems: list[Problem] = []
     for key in TABLES:
         table = schema[key]
         path = data_dir / table.file
-        df, read_problems = read_table(path, table)
+        rows, read_problems = read_rows(path, table)
         problems += read_problems
         shown = display_path(path)
-        problems += validate_table(df, table, shown, known)
-        frames[key] = df
-        known[key] = set(df["id"].dropna())
-    conf_order = conference_order(frames["conferences"], schema["conferences"])
+        problems += validate_table(rows, table, shown, known)
+        tables[key] = rows
+        known[key] = {r["id"] for r in rows if r.get("id") is not None}
+    conf_order = conference_order(tables["conferences"], schema["conferences"])
     for key in TABLES:
         if not any(p.path == display_path(data_dir / schema[key].file) for p in problems):
             problems += check_order(
-                frames[key], schema[key], display_path(data_dir / schema[key].file), conf_order
+                tables[key], schema[key], display_path(data_dir / schema[key].file), conf_order
             )
+    return tables, schema, problems
+
+
+def collect(
+    data_dir: Path,
+) -> tuple[dict[str, pd.DataFrame], dict[str, TableSchema], list[Problem]]:
+    """Read and validate every table; return frames, schema and all problems."""
+    tables, schema, problems = collect_rows(data_dir)
+    frames = {k: _frame(rows, [*schema[k].names, "_line"]) for k, rows in tables.items()}
     return frames, schema, problems
 
 
 def load_catalog(data_dir: Path | str) -> Catalog:
     """Load and validate the catalog, raising :class:`CatalogError` with every problem."""
-    frames, schema, problems = collect(Path(data_dir))
+    tables, schema, problems = collect_rows(Path(data_dir))
     if problems:
         raise CatalogError(problems)
-    clean = {k: v.drop(columns="_line").reset_index(drop=True) for k, v in frames.items()}
-    return Catalog(Path(data_dir), clean["conferences"], clean["tags"], clean["talks"], schema)
+    clean = {
+        k: [{c: v for c, v in r.items() if c != "_line"} for r in rows]
+        for k, rows in tables.items()
+    }
+    return Catalog.from_rows(Path(data_dir), clean, schema)
+
+
+def _cell(value: Any) -> str:
+    """A cell as text: missing or NaN is empty."""
+    return "" if value is None or value != value else str(value)
 
 
 def write_table(
     path: Path, rows: Iterable[dict[str, str]], table: TableSchema, conf_order: dict[str, int]
 ) -> None:
     """Write rows canonically: schema column order, sorted, minimal quoting, UTF-8, LF."""
-    df = pd.DataFrame(list(rows), columns=table.names, dtype=str).fillna("")
-    df = canonical_order(df, table, conf_order)
+    cells = [{name: _cell(row.get(name)) for name in table.names} for row in rows]
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(table.names)
-    writer.writerows(df[table.names].itertuples(index=False, name=None))
+    writer.writerows(
+        [row[name] for name in table.names] for row in canonical_rows(cells, table, conf_order)
+    )
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(buf.getvalue(), encoding="utf-8", newline="")
     os.replace(tmp, path)  # atomic: a crash never leaves a half-written catalog

@@ -199,7 +199,7 @@ class TalkCatalogDirective(SphinxDirective):
                 nav += nodes.Text(" · ")
             nav += render.row_ref("conference", conf["id"], cat.title("conferences", conf))
         nav += nodes.Text(" — ")
-        nav += render.row_ref("tags", "index", _("All {n} tags").format(n=len(cat.tags)))
+        nav += render.row_ref("tags", "index", _("All {n} tags").format(n=cat.count("tags")))
         children = [f"{cfg.conferences_path}/{c}" for c in cat.rows_by_id("conferences")]
         children.append(f"{cfg.tags_path}/index")
         if cat.people():

@@ -209,7 +209,7 @@ def catalog_row_digests(cat: Catalog) -> dict[str, str]:
     """One digest per catalog row ("talk:<id>" ...) and per table's row order ("order:talk")."""
     out = {}
     for table, kind in CATALOG_KINDS.items():
-        rows = getattr(cat, table).to_dict("records")
+        rows = cat.rows(table)
         for row in rows:
             out[f"{kind}:{row['id']}"] = digest(row)
         out[f"order:{kind}"] = digest([row["id"] for row in rows])

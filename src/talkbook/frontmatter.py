@@ -240,9 +240,9 @@ def validate_front_matter(
             )
     kind = meta.get("kind")
     refs = {
-        "conferences": set(catalog.conferences["id"]),
-        "tags": set(catalog.tags["id"]),
-        "talks": set(catalog.talks["id"]),
+        "conferences": set(catalog.rows_by_id("conferences")),
+        "tags": set(catalog.rows_by_id("tags")),
+        "talks": set(catalog.rows_by_id("talks")),
     }
     for spec in specs:
         name = spec["name"]

@@ -278,7 +278,7 @@ def navigation(app: Sphinx, pagename: str) -> dict[str, Any]:
                 "current": pagename == cfg.catalog_page,
             }
         )
-    if cat is not None and len(cat.conferences):
+    if cat is not None and cat.count("conferences"):
         conferences = once(app, "conferences", lambda: cat.rows("conferences"))
         confs = []
         for c in conferences:
@@ -300,7 +300,7 @@ def navigation(app: Sphinx, pagename: str) -> dict[str, Any]:
                 }
             )
     tags_index = f"{cfg.tags_path}/index"
-    if cat is not None and len(cat.tags) and tags_index in env.all_docs:
+    if cat is not None and cat.count("tags") and tags_index in env.all_docs:
         items.append(
             {
                 **link(app, pagename, tags_index, _("Tags")),
