@@ -42,6 +42,8 @@ from sphinx.config import Config
 from sphinx.errors import ConfigError
 from sphinx.util import logging
 
+from ..files import write_atomic
+
 logger = logging.getLogger(__name__)
 
 __version__ = "0.2.0"
@@ -78,7 +80,11 @@ def unload_sphinx_search(html: str) -> Markup:
 
 
 class _State:
-    """What the running HTML build of this process keeps for the search index."""
+    """What the running HTML build of this process keeps for the search index.
+
+    The page store (every page's terms, megabytes for a large book) is loaded only when a
+    page is indexed or the index must be written again; a small stamp beside it says what
+    the last written index was made of, so a build that changed nothing costs nothing."""
 
     def __init__(self, store: Any, lang: Any) -> None:
         self.store = store
@@ -86,6 +92,31 @@ class _State:
         self.indexer_dropped = False
         self.collected = 0
         self.collect_s = 0.0
+        self.loaded = False
+        try:
+            self.stamp = json.loads(self.stamp_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.stamp = None
+
+    @property
+    def stamp_path(self) -> Path:
+        return self.store.path.with_suffix(".stamp.json")
+
+    @property
+    def complete(self) -> bool:
+        """The store of a previous build of the same format is there (without loading it)."""
+        if self.loaded:
+            return bool(self.store.complete)
+        return (
+            isinstance(self.stamp, dict)
+            and self.stamp.get("version") == self.store.version
+            and self.store.path.is_file()
+        )
+
+    def load(self) -> None:
+        if not self.loaded:
+            self.loaded = True
+            self.store.load()
 
 
 def _active(app: Sphinx) -> bool:
@@ -166,7 +197,6 @@ def _builder_inited(app: Sphinx) -> None:
     if not _active(app):
         return
     store = PageStore(Path(app.doctreedir) / STORE_FILENAME, store_version())
-    store.load()
     app.talkbook_search_state = _State(store, None)  # type: ignore[attr-defined]
     lang = app.config.html_search_language or app.config.language or ""
     if app.config.talkbook_search_korean and lang.split("_")[0] == "ko":
@@ -183,7 +213,7 @@ def _env_get_outdated(
     """Without the stored page terms of a previous build, every page is read again (an
     incremental build would otherwise write an index of the changed pages only)."""
     state = _state(app)
-    if state is None or state.store.complete:
+    if state is None or state.complete:
         return []
     return sorted(set(env.found_docs) - added - changed)
 
@@ -202,6 +232,7 @@ def _doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> Non
     state = _state(app)
     if state is None:
         return
+    state.load()
     if not state.indexer_dropped:
         # the builder made Sphinx's IndexBuilder in prepare_writing, just before the
         # first page: without it no searchindex.js is fed or written (ours replaces it)
@@ -221,10 +252,48 @@ def _doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> Non
     state.collected += 1
 
 
+def _stamp(app: Sphinx, state: _State) -> dict[str, Any]:
+    """What the written index is made of, besides the pages' own terms: the documents, how
+    their URLs are made, and the settings."""
+    config = app.config
+    settings = [
+        config.html_search_language or config.language or "",
+        config.talkbook_search_korean,
+        config.talkbook_search_shard_kb,
+        config.talkbook_search_variants,
+        config.talkbook_search_variants_file,
+        app.builder.name,
+        config.root_doc,
+    ]
+    variants_file = Path(app.confdir, config.talkbook_search_variants_file)
+    if config.talkbook_search_variants_file and variants_file.is_file():
+        settings.append(variants_file.stat().st_mtime_ns)
+    return {
+        "version": state.store.version,
+        "docs": sorted(app.env.found_docs),
+        "settings": json.dumps(settings, sort_keys=True, default=str),
+        "outdir": str(app.outdir),
+    }
+
+
+def _unchanged(app: Sphinx, state: _State) -> bool:
+    """No page was indexed, and the documents and settings are those of the index already
+    written: nothing to write."""
+    from .engine import OUT_DIR
+
+    return (
+        state.collected == 0
+        and not state.loaded
+        and state.stamp == _stamp(app, state)
+        and (Path(app.outdir) / OUT_DIR / "meta.js").is_file()
+    )
+
+
 def _write(app: Sphinx, state: _State) -> dict[str, Any]:
     from .engine import OUT_DIR, reading_order, stemmed_variants, write_index
 
     env = app.env
+    state.load()
     store = state.store
     for gone in set(store.pages) - set(env.found_docs):
         del store.pages[gone]
@@ -259,6 +328,8 @@ def _write(app: Sphinx, state: _State) -> dict[str, Any]:
     empty = {**EMPTY_SPHINX_INDEX, "envversion": app.env.version}
     (outdir / "searchindex.js").write_text(js_index.dumps(empty), encoding="utf-8")
     store.save()
+    state.stamp = _stamp(app, state)
+    write_atomic(state.stamp_path, json.dumps(state.stamp).encode("utf-8"))
     return sizes
 
 
@@ -268,7 +339,9 @@ def _build_finished(app: Sphinx, exception: Exception | None) -> None:
     memo, WordMemo.current = WordMemo.current, None
     state = _state(app)
     stats: dict[str, Any] = {}
-    if state is not None and exception is None:
+    if state is not None and exception is None and _unchanged(app, state):
+        stats["index"] = "unchanged"
+    elif state is not None and exception is None:
         stats["index"] = _write(app, state)
         stats["pages"] = len(state.store.pages)
         stats["collected"] = state.collected
