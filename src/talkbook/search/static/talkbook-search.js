@@ -18,15 +18,16 @@
  * Ranking: BM25 with field weights (page title > section title > body) summed over the
  * query's words (a word's alternatives count as one term), pages holding every word first,
  * then most; a bonus when the words first occur in the same section and when the page
- * title holds the whole query; ties go to the shorter page, then to the page met first in
- * the table of contents.
+ * title holds the whole query; x exp(-hub * share^3) for the share of the page's words that
+ * are link text (tag and listing pages point to answers).  Ties go to the shorter page,
+ * then to the page met first in the table of contents.
  */
 (function () {
   "use strict";
   const TS = (window.TalkbookSearch = window.TalkbookSearch || {});
   // ranking constants (scripts/search_eval.py --tune may override them for a run)
   const R = Object.assign({ k1: 1.2, b: 0.4, title: 3, section: 3, proximity: 0.25,
-    phrase: 0.5 }, TS.tuning || {});
+    phrase: 0.5, hub: 40 }, TS.tuning || {});
   const HANGUL = /[\uAC00-\uD7A3]/;
   const SYLLABLE = (ch) => ch >= "\uAC00" && ch <= "\uD7A3";
 
@@ -336,8 +337,13 @@
           if (e.firsts[i] === e.firsts[j]) pairs++;
         }
       if (total) score *= 1 + (R.proximity * pairs) / total;
-      const [url, title, len] = meta.docs[doc];
+      const [url, title, len, links] = meta.docs[doc];
       if (phrase.length > 1 && title.toLowerCase().includes(phrase)) score *= 1 + R.phrase;
+      // a hub (a tag or listing page, a record made mostly of links) points to the answer
+      // rather than being it: damped by its share of link words, cubed so that prose with
+      // links here and there keeps its score (a tenth of link words: -4%; a fifth: -27%;
+      // a third: -77%; half: -99%)
+      if (links && len) score *= Math.exp(-R.hub * (links / len) ** 3);
       out.push({ doc, url, title, len, score, matched });
     }
     out.sort((a, b) => b.matched - a.matched || b.score - a.score || a.len - b.len || a.doc - b.doc);
