@@ -127,6 +127,23 @@ def test_nothing_is_fetched_before_the_search_box_is_used(page, site: str) -> No
 
 
 @pytest.mark.browser
+def test_typing_fetches_the_shard_before_the_search(page, site: str) -> None:  # type: ignore[no-untyped-def]
+    """While the reader types, the shard of the word so far is fetched (no search yet)."""
+    page.goto(site + "search.html")
+    page.wait_for_load_state("load")
+    box = page.locator('input[name="q"]:visible').first
+    box.fill("파")
+    page.wait_for_function("() => window.TalkbookSearch && TalkbookSearch.prefetch")
+    box.fill("파티")  # an input event the engine sees
+    page.wait_for_function(
+        "() => performance.getEntriesByType('resource')"
+        ".some(e => /talkbook-search\\/s\\d+\\.js$/.test(e.name))",
+        timeout=10_000,
+    )
+    assert page.locator("#search-results li").count() == 0
+
+
+@pytest.mark.browser
 def test_first_query_fetches_little(page, site: str, fixture_html: Path) -> None:  # type: ignore[no-untyped-def]
     folder = fixture_html / "_static" / "talkbook-search"
     every = sum(len(gzip.compress(p.read_bytes())) for p in folder.glob("s[0-9]*.js"))

@@ -350,6 +350,14 @@
     return out;
   };
 
+  /** Fetch what a query being typed will need (meta.js, the shards of its words so far):
+   * a Hangul word's shard is fixed by its first syllable, a Latin word's by its first two
+   * letters, so the shard is usually in the cache before the reader presses Enter. */
+  TS.prefetch = async (query) => {
+    await ready();
+    await need(queryWords(query));
+  };
+
   /** Search: resolves to {groups, results, ms}. */
   TS.search = async (query) => {
     const t0 = performance.now();
@@ -446,6 +454,15 @@
       if (input) input.value = q;
       TS.render(q);
     }
+    // every search box of the page (the theme has more than one)
+    document.querySelectorAll('input[name="q"]').forEach((box) => {
+      if (box.dataset.talkbookPrefetch) return;
+      box.dataset.talkbookPrefetch = "1";
+      // a failed fetch is retried by the search itself
+      const warm = () => TS.prefetch(box.value).catch(() => {});
+      box.addEventListener("input", warm);
+      if (box.value && box.value !== q) warm(); // typed before the engine arrived
+    });
   };
   if (TS.autorun !== false) {
     // from the cache the engine may run before the page's body is parsed
