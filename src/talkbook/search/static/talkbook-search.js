@@ -19,8 +19,9 @@
  * query's words (a word's alternatives count as one term), pages holding every word first,
  * then most; a bonus when the words first occur in the same section and when the page
  * title holds the whole query; x exp(-hub * share^3) for the share of the page's words that
- * are link text (tag and listing pages point to answers).  Ties go to the shorter page,
- * then to the page met first in the table of contents.
+ * are link text (tag and listing pages point to answers), unless the query has three words
+ * or more and the page title holds them in order (it names the page).  Ties go to the
+ * shorter page, then to the page met first in the table of contents.
  */
 (function () {
   "use strict";
@@ -278,6 +279,14 @@
     return n;
   };
 
+  // a page title as words (punctuation dropped), spaced at both ends for whole-word tests
+  const titleTexts = new Map();
+  const titleText = (doc) => {
+    let t = titleTexts.get(doc);
+    if (t === undefined) titleTexts.set(doc, (t = ` ${splitQuery(meta.docs[doc][1]).join(" ")} `));
+    return t;
+  };
+
   /** Rank pages for analysed groups: [{doc, url, title, len, score, matched}].
    * Per word (its alternatives as one term): idf * (BM25 of body + section-title hits, plus
    * a page-title bonus / sqrt(title words)); summed over words; x (1 + proximity share);
@@ -324,6 +333,10 @@
       }
     });
     const phrase = (query || "").normalize("NFC").toLowerCase().replace(/\s+/g, " ").trim();
+    // three words or more that a page title holds in order (punctuation aside) name that
+    // page: the reader is looking for it, hub or not (a talk's record found by its title)
+    const named = splitQuery(query || "");
+    const naming = named.length >= 3 ? ` ${named.join(" ")} ` : null;
     const out = [];
     for (const [doc, e] of perDoc) {
       const matched = e.scores.filter((s) => s > 0).length;
@@ -343,7 +356,8 @@
       // rather than being it: damped by its share of link words, cubed so that prose with
       // links here and there keeps its score (a tenth of link words: -4%; a fifth: -27%;
       // a third: -77%; half: -99%)
-      if (links && len) score *= Math.exp(-R.hub * (links / len) ** 3);
+      if (links && len && !(naming && titleText(doc).includes(naming)))
+        score *= Math.exp(-R.hub * (links / len) ** 3);
       out.push({ doc, url, title, len, score, matched });
     }
     out.sort((a, b) => b.matched - a.matched || b.score - a.score || a.len - b.len || a.doc - b.doc);
