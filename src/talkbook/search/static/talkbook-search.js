@@ -17,8 +17,9 @@
  *
  * Ranking: BM25 with field weights (page title > section title > body) summed over the
  * query's words (a word's alternatives count as one term), pages holding every word first,
- * then most; a bonus when the words first occur in the same section and when the page
- * title holds the whole query; x exp(-hub * share^3) for the share of the page's words that
+ * then most; a bonus when the page title holds the whole query (a bonus when the words
+ * first occur in the same section, R.proximity, is off: on the glossary, a page of one
+ * section, and on topic threads it rewarded pages that merely list the words); x exp(-hub * share^3) for the share of the page's words that
  * are link text (tag and listing pages point to answers), unless the query has three words
  * or more and the page title holds them in order (it names the page).  Ties go to the
  * shorter page, then to the page met first in the table of contents.
@@ -27,7 +28,7 @@
   "use strict";
   const TS = (window.TalkbookSearch = window.TalkbookSearch || {});
   // ranking constants (scripts/search_eval.py --tune may override them for a run)
-  const R = Object.assign({ k1: 1.2, b: 0.4, title: 3, section: 3, proximity: 0.25,
+  const R = Object.assign({ k1: 1.2, b: 0.4, title: 3, section: 3, proximity: 0,
     phrase: 0.5, hub: 40 }, TS.tuning || {});
   const HANGUL = /[\uAC00-\uD7A3]/;
   const SYLLABLE = (ch) => ch >= "\uAC00" && ch <= "\uD7A3";
