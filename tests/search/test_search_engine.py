@@ -22,7 +22,8 @@ FILLER = "이 문단은 길이를 맞추려고 넣은 평범한 문장이다. " 
 
 PAGES = {
     "index": "홈\n==\n\n.. toctree::\n\n   kafka\n   versions\n   editor\n   order-b\n"
-    "   order-a\n   mention\n   catalog\n   words\n\n쿠버네티스를 쓰는 팀의 기록.\n",
+    "   order-a\n   mention\n   catalog\n   words\n   tag-partition\n\n"
+    "쿠버네티스를 쓰는 팀의 기록.\n",
     "kafka": "카프카 컨슈머\n=============\n\n카프카 컨슈머를 늘렸다. 파티션을 나눴다.\n",
     "versions": "버전 관리\n=========\n\n데이터세트 버전 관리 방법. 버전을 올리면 기록이 남는다.\n",
     "editor": "편집기\n======\n\n단축키 목록과 라이선스 안내. JupyterLab 에서 열었다.\n"
@@ -34,6 +35,10 @@ PAGES = {
     # many words: the index is split into several shards
     "words": "낱말 모음\n=========\n\n"
     + " ".join(f"{a}{b}{c}" for a in "가나다라마바" for b in "사아자차카" for c in "타파하")
+    + "\n",
+    # a tag page: titled with the word, its text mostly links to the pages that cover it
+    "tag-partition": "파티션\n======\n\n"
+    + "\n".join(f"- :doc:`파티션을 다룬 글 <{d}>`" for d in ("kafka", "mention", "editor"))
     + "\n",
     "catalog": "카탈로그\n========\n\n.. raw:: html\n\n   <form><select><option>파이프라인</option>"
     "<option>데이터베이스</option></select><button>골라보기</button></form>\n\n발표 목록.\n",
@@ -122,6 +127,23 @@ def test_nothing_is_fetched_before_the_search_box_is_used(page, site: str) -> No
 
 
 @pytest.mark.browser
+def test_typing_fetches_the_shard_before_the_search(page, site: str) -> None:  # type: ignore[no-untyped-def]
+    """While the reader types, the shard of the word so far is fetched (no search yet)."""
+    page.goto(site + "search.html")
+    page.wait_for_load_state("load")
+    box = page.locator('input[name="q"]:visible').first
+    box.fill("파")
+    page.wait_for_function("() => window.TalkbookSearch && TalkbookSearch.prefetch")
+    box.fill("파티")  # an input event the engine sees
+    page.wait_for_function(
+        "() => performance.getEntriesByType('resource')"
+        ".some(e => /talkbook-search\\/s\\d+\\.js$/.test(e.name))",
+        timeout=10_000,
+    )
+    assert page.locator("#search-results li").count() == 0
+
+
+@pytest.mark.browser
 def test_first_query_fetches_little(page, site: str, fixture_html: Path) -> None:  # type: ignore[no-untyped-def]
     folder = fixture_html / "_static" / "talkbook-search"
     every = sum(len(gzip.compress(p.read_bytes())) for p in folder.glob("s[0-9]*.js"))
@@ -168,6 +190,8 @@ def test_ranking_order(page, site: str) -> None:  # type: ignore[no-untyped-def]
     # in alphabetical order (가장 제목 < 나중 제목)
     tie = search(page, site, "샤딩")
     assert tie[:2] == ["order-b", "order-a"]
+    # a page made of links (a tag page titled 파티션) after the page whose text has the word
+    assert search(page, site, "파티션")[:2] == ["kafka", "tag-partition"]
 
 
 @pytest.mark.browser

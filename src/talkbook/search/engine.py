@@ -11,9 +11,10 @@ writes it so a reader downloads only what a query touches:
 * :class:`PageStore` keeps these counts per page next to the environment, so an
   incremental build only re-collects the pages it writes;
 * :func:`write_index` writes ``_static/talkbook-search/``: ``meta.js`` (pages, their
-  titles and lengths, the query-side settings) and ``s<N>.js`` shards, each holding the
-  terms whose first character (first two for non-Hangul) hashes to it.  The browser loads
-  ``meta.js`` and the shards of the query's words only when someone searches.
+  titles, lengths and link-text words, the query-side settings) and ``s<N>.js``
+  shards, each holding the terms whose first character (first two for non-Hangul)
+  hashes to it.  The browser loads ``meta.js`` and the shards of the query's words only
+  when someone searches.
 
 A posting is ``doc-delta, code`` (``-doc-delta`` alone when code is 1: one body occurrence,
 nothing else), code = ``tf | in_title << 6 | section_titles << 7 | first_section << 9``.
@@ -41,7 +42,7 @@ from ..files import write_atomic
 logger = logging.getLogger(__name__)
 
 #: bump when the stored page data or the written format changes
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 #: the page store, next to the environment pickle
 STORE_FILENAME = "talkbook-search-pages.pickle"
 #: folder (under the HTML output) of the index and the engine
@@ -113,6 +114,7 @@ class PageTerms:
 
     title: str
     length: int = 0  # body words (BM25 length normalisation)
+    links: int = 0  # of which link text: a page made mostly of links is a hub, not an answer
     #: term -> [body count, in page title, section-title count, first section, link-text count]
     terms: dict[str, list[int]] = field(default_factory=dict)
 
@@ -179,6 +181,8 @@ class PageCollector(nodes.NodeVisitor):
         slot = 4 if self._links else 0
         for terms in self._words(texts):
             self.page.length += 1
+            if self._links:
+                self.page.links += 1
             for term in terms:
                 self._entry(term)[slot] += 1
 
@@ -375,7 +379,7 @@ def write_index(
     meta = {
         "v": FORMAT_VERSION,
         "n": nshards,
-        "docs": [[url, page.title, page.length] for _d, url, page in pages],
+        "docs": [[url, page.title, page.length, page.links] for _d, url, page in pages],
         "avglen": (sum(lengths) / len(lengths)) if lengths else 1,
         **settings,
     }

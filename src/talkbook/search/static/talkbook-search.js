@@ -17,16 +17,19 @@
  *
  * Ranking: BM25 with field weights (page title > section title > body) summed over the
  * query's words (a word's alternatives count as one term), pages holding every word first,
- * then most; a bonus when the words first occur in the same section and when the page
- * title holds the whole query; ties go to the shorter page, then to the page met first in
- * the table of contents.
+ * then most; a bonus when the page title holds the whole query (a bonus when the words
+ * first occur in the same section, R.proximity, is off: on the glossary, a page of one
+ * section, and on topic threads it rewarded pages that merely list the words); x exp(-hub * share^3) for the share of the page's words that
+ * are link text (tag and listing pages point to answers), unless the query has three words
+ * or more and the page title holds them in order (it names the page).  Ties go to the
+ * shorter page, then to the page met first in the table of contents.
  */
 (function () {
   "use strict";
   const TS = (window.TalkbookSearch = window.TalkbookSearch || {});
   // ranking constants (scripts/search_eval.py --tune may override them for a run)
-  const R = Object.assign({ k1: 1.2, b: 0.4, title: 3, section: 3, proximity: 0.25,
-    phrase: 0.5 }, TS.tuning || {});
+  const R = Object.assign({ k1: 1.2, b: 0.4, title: 3, section: 3, proximity: 0,
+    phrase: 0.5, hub: 40 }, TS.tuning || {});
   const HANGUL = /[\uAC00-\uD7A3]/;
   const SYLLABLE = (ch) => ch >= "\uAC00" && ch <= "\uD7A3";
 
@@ -277,6 +280,14 @@
     return n;
   };
 
+  // a page title as words (punctuation dropped), spaced at both ends for whole-word tests
+  const titleTexts = new Map();
+  const titleText = (doc) => {
+    let t = titleTexts.get(doc);
+    if (t === undefined) titleTexts.set(doc, (t = ` ${splitQuery(meta.docs[doc][1]).join(" ")} `));
+    return t;
+  };
+
   /** Rank pages for analysed groups: [{doc, url, title, len, score, matched}].
    * Per word (its alternatives as one term): idf * (BM25 of body + section-title hits, plus
    * a page-title bonus / sqrt(title words)); summed over words; x (1 + proximity share);
@@ -323,6 +334,10 @@
       }
     });
     const phrase = (query || "").normalize("NFC").toLowerCase().replace(/\s+/g, " ").trim();
+    // three words or more that a page title holds in order (punctuation aside) name that
+    // page: the reader is looking for it, hub or not (a talk's record found by its title)
+    const named = splitQuery(query || "");
+    const naming = named.length >= 3 ? ` ${named.join(" ")} ` : null;
     const out = [];
     for (const [doc, e] of perDoc) {
       const matched = e.scores.filter((s) => s > 0).length;
@@ -336,12 +351,26 @@
           if (e.firsts[i] === e.firsts[j]) pairs++;
         }
       if (total) score *= 1 + (R.proximity * pairs) / total;
-      const [url, title, len] = meta.docs[doc];
+      const [url, title, len, links] = meta.docs[doc];
       if (phrase.length > 1 && title.toLowerCase().includes(phrase)) score *= 1 + R.phrase;
+      // a hub (a tag or listing page, a record made mostly of links) points to the answer
+      // rather than being it: damped by its share of link words, cubed so that prose with
+      // links here and there keeps its score (a tenth of link words: -4%; a fifth: -27%;
+      // a third: -77%; half: -99%)
+      if (links && len && !(naming && titleText(doc).includes(naming)))
+        score *= Math.exp(-R.hub * (links / len) ** 3);
       out.push({ doc, url, title, len, score, matched });
     }
     out.sort((a, b) => b.matched - a.matched || b.score - a.score || a.len - b.len || a.doc - b.doc);
     return out;
+  };
+
+  /** Fetch what a query being typed will need (meta.js, the shards of its words so far):
+   * a Hangul word's shard is fixed by its first syllable, a Latin word's by its first two
+   * letters, so the shard is usually in the cache before the reader presses Enter. */
+  TS.prefetch = async (query) => {
+    await ready();
+    await need(queryWords(query));
   };
 
   /** Search: resolves to {groups, results, ms}. */
@@ -440,6 +469,15 @@
       if (input) input.value = q;
       TS.render(q);
     }
+    // every search box of the page (the theme has more than one)
+    document.querySelectorAll('input[name="q"]').forEach((box) => {
+      if (box.dataset.talkbookPrefetch) return;
+      box.dataset.talkbookPrefetch = "1";
+      // a failed fetch is retried by the search itself
+      const warm = () => TS.prefetch(box.value).catch(() => {});
+      box.addEventListener("input", warm);
+      if (box.value && box.value !== q) warm(); // typed before the engine arrived
+    });
   };
   if (TS.autorun !== false) {
     // from the cache the engine may run before the page's body is parsed
