@@ -362,13 +362,10 @@ def write_index(
     if suffixes:
         for term in covered_forms(table, suffixes):
             del table[term]
-    # a term on one page keeps no first section (the browser ignores it for such a term):
-    # about half the terms of a book are on one page, and the numbers cost a quarter of
-    # the compressed index
-    encoded = {
-        t: postings(docs if len(docs) > 1 else [(d, c & 511) for d, c in docs])
-        for t, docs in table.items()
-    }
+    # first sections feed only the proximity bonus, which is off (R.proximity 0 in
+    # talkbook-search.js): they are left out, and with them a quarter of the compressed
+    # index (the browser reads them as section 0)
+    encoded = {t: postings([(d, c & 511) for d, c in docs]) for t, docs in table.items()}
     # bytes per term, roughly as written: the term, the numbers, separators
     total = sum(len(t.encode()) + 4 + sum(len(str(n)) + 1 for n in p) for t, p in encoded.items())
     nshards = max(1, min(4096, math.ceil(total / max(1024, shard_bytes))))
