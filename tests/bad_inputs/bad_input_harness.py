@@ -127,9 +127,10 @@ def run_cli(root: Path, *args: str) -> Result:
     return Result(res.exit_code, res.output)
 
 
-def run_build(root: Path, out: Path) -> Result:
-    """``jupyter-book build`` as `make build` runs it (strict), output outside the source.
-    The traceback reports of failing notebooks are appended to the output."""
+def run_build(root: Path, out: Path, env: dict[str, str] | None = None) -> Result:
+    """``jupyter-book build`` as `make build` runs it (strict), output outside the source,
+    with ``env`` as its environment when given. The traceback reports of failing notebooks
+    are appended to the output."""
     start = time.perf_counter()
     proc = subprocess.run(
         [
@@ -146,6 +147,7 @@ def run_build(root: Path, out: Path) -> Result:
         text=True,
         timeout=BUILD_TIMEOUT_S,
         cwd=root,
+        env=env,
     )
     output = proc.stdout + proc.stderr
     # myst-nb saves a failing notebook's traceback to a report file and names it in the log

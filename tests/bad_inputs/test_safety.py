@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from bad_input_harness import ANSI_RE, JUPYTER_BOOK, missing_messages
+from bad_input_harness import missing_messages, run_build
 from safety_tree import (
     CANARY,
     build_env,
@@ -31,25 +30,9 @@ BROWSER_CASES = [c for c in CASES if c.get("browser")]
 
 
 def _build(root: Path, out: Path) -> tuple[int, str, float]:
-    start = time.perf_counter()
-    proc = subprocess.run(
-        [
-            str(JUPYTER_BOOK),
-            "build",
-            str(root),
-            "-W",
-            "-n",
-            "--keep-going",
-            "--path-output",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=400,
-        cwd=root,
-        env=build_env(out),
-    )
-    return proc.returncode, ANSI_RE.sub("", proc.stdout + proc.stderr), time.perf_counter() - start
+    """The harness's strict build, with the environment the safety cases expect."""
+    result = run_build(root, out, env=build_env(out))
+    return result.exit_code, result.output, result.seconds
 
 
 @pytest.fixture(scope="module")
