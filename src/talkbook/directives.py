@@ -234,15 +234,18 @@ class RowDirective(SphinxDirective):
             return None
         return cat, table, ident
 
+    def run(self) -> list[nodes.Node]:
+        found = self.row()
+        return [] if found is None else self.render(*found)
+
+    def render(self, cat: Catalog, table: str, ident: str) -> list[nodes.Node]:
+        raise NotImplementedError
+
 
 class FieldsDirective(RowDirective):
     """``talkbook-fields kind:id`` — subtitle, summary and the fields shown on pages."""
 
-    def run(self) -> list[nodes.Node]:
-        found = self.row()
-        if found is None:
-            return []
-        cat, table, ident = found
+    def render(self, cat: Catalog, table: str, ident: str) -> list[nodes.Node]:
         domain = domain_of(self.env)
         row = cat.rows_by_id(table)[ident]
         keys = [f"{KINDS_REV[table]}:{ident}"]
@@ -261,11 +264,7 @@ class TalksDirective(RowDirective):
 
     option_spec = {"toctree": directives.flag}
 
-    def run(self) -> list[nodes.Node]:
-        found = self.row()
-        if found is None:
-            return []
-        cat, table, ident = found
+    def render(self, cat: Catalog, table: str, ident: str) -> list[nodes.Node]:
         domain = domain_of(self.env)
         if table == "talks":
             talks = render.related_talks(cat, ident)
@@ -327,11 +326,7 @@ class SpeakerTalksDirective(SphinxDirective):
 class BacklinksDirective(RowDirective):
     """``talkbook-backlinks talk:id`` — sections covering and pages mentioning the talk."""
 
-    def run(self) -> list[nodes.Node]:
-        found = self.row()
-        if found is None:
-            return []
-        _cat, _table, ident = found
+    def render(self, _cat: Catalog, _table: str, ident: str) -> list[nodes.Node]:
         domain_of(self.env).note_view(self.env.docname, f"covers:{ident}")
         return [render.backlinks_list(talk_id=ident)]
 
@@ -339,11 +334,7 @@ class BacklinksDirective(RowDirective):
 class PagesDirective(RowDirective):
     """``talkbook-pages conference:id`` / ``tag:id`` — pages whose front matter names it."""
 
-    def run(self) -> list[nodes.Node]:
-        found = self.row()
-        if found is None:
-            return []
-        _cat, table, ident = found
+    def render(self, _cat: Catalog, table: str, ident: str) -> list[nodes.Node]:
         field = {"conferences": "conference", "tags": "tags"}.get(table, "")
         domain_of(self.env).note_view(self.env.docname, f"{field}:{ident}")
         return [render.pages_list(field=field, value=ident)]
