@@ -18,7 +18,6 @@ import hashlib
 import io
 import json
 import re
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 
 from . import __version__
+from .files import write_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +121,7 @@ def subset_font(data: bytes, codepoints: set[int]) -> bytes:
     options.flavor = "woff2"
     options.layout_features = ["*"]
     options.ignore_missing_unicodes = True
+    options.recalc_timestamp = False  # the same glyphs give the same bytes
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=sorted(codepoints))
     subsetter.subset(font)
@@ -131,7 +132,13 @@ def subset_font(data: bytes, codepoints: set[int]) -> bytes:
 
 
 def trim_icon_fonts(app: Sphinx, exception: Exception | None) -> None:
-    """Replace the copied FontAwesome WOFF2 files with subsets (cached by content)."""
+    """Replace the copied FontAwesome WOFF2 files with subsets.
+
+    ``<doctreedir>/talkbook-icons/`` keeps, per font, the theme's original, the subset and
+    (``state.json``) their digests and the glyphs the subset holds. A font that is already
+    that subset (a build that wrote no page: Sphinx copied nothing) is left alone; the
+    original again (Sphinx copies the theme's files whenever it writes pages) gets the
+    kept subset back; only new glyphs or a new original cost a subsetting."""
     if exception is not None or app.builder.format != "html":
         return
     outdir = Path(app.outdir)
@@ -141,23 +148,52 @@ def trim_icon_fonts(app: Sphinx, exception: Exception | None) -> None:
         return
     cache = Path(app.doctreedir) / "talkbook-icons"
     cache.mkdir(parents=True, exist_ok=True)
+    state_path = cache / "state.json"
+    try:
+        state = json.loads(state_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        state = {}
     wanted = ",".join(f"{c:x}" for c in sorted(codepoints))
+    new_state = {}
     for path in fonts:
         data = path.read_bytes()
-        key = hashlib.sha1(data + wanted.encode()).hexdigest()[:16]
-        cached = cache / f"{path.stem}-{key}.woff2"
-        if not cached.is_file():
-            try:
-                cached.write_bytes(subset_font(data, codepoints))
-            except Exception as err:  # a font fontTools cannot read stays whole
-                logger.warning(
-                    f"{path.name}: could not trim the icon font ({err}); it is served whole",
-                    type="talkbook",
-                    subtype="assets",
-                )
-                continue
-        if hashlib.sha1(data).digest() != hashlib.sha1(cached.read_bytes()).digest():
-            shutil.copyfile(cached, path)
+        digest = hashlib.sha1(data).hexdigest()
+        done = state.get(path.name, {})
+        original = cache / f"{path.stem}.original.woff2"
+        kept = cache / f"{path.stem}.subset.woff2"
+        same_glyphs = done.get("glyphs") == wanted and kept.is_file() and original.is_file()
+        if same_glyphs and digest == done.get("subset"):
+            new_state[path.name] = done
+            continue
+        if same_glyphs and digest == done.get("original"):
+            write_atomic(path, kept.read_bytes(), sync=False)
+            new_state[path.name] = done
+            continue
+        if digest == done.get("subset") and original.is_file():
+            data = original.read_bytes()  # other glyphs: cut again from the original
+        else:  # the theme's own file (first build, or a new theme version)
+            write_atomic(original, data, sync=False)
+        try:
+            subset = subset_font(data, codepoints)
+        except Exception as err:  # a font fontTools cannot read stays whole
+            logger.warning(
+                f"{path.name}: could not trim the icon font ({err}); it is served whole",
+                type="talkbook",
+                subtype="assets",
+            )
+            continue
+        write_atomic(kept, subset, sync=False)
+        write_atomic(path, subset, sync=False)
+        new_state[path.name] = {
+            "original": hashlib.sha1(data).hexdigest(),
+            "subset": hashlib.sha1(subset).hexdigest(),
+            "glyphs": wanted,
+        }
+    if new_state != state:
+        write_atomic(state_path, json.dumps(new_state, sort_keys=True).encode(), sync=False)
+        for stale in cache.glob("*.woff2"):  # subsets kept by earlier versions
+            if not stale.name.endswith((".original.woff2", ".subset.woff2")):
+                stale.unlink()
 
 
 def note_build_start(app: Sphinx) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,8 @@ from sphinx.util.osutil import copyfile
 from . import __version__
 from . import config as tb_config
 from .catalog import split_list
+from .changes import unchanged
+from .files import write_atomic
 
 logger = logging.getLogger(__name__)
 _ = get_translation("talkbook")
@@ -168,18 +169,19 @@ def write_catalog(app: Sphinx, exception: Exception | None) -> None:
     """catalog.json, and copies of the catalog files under ``data/`` (notebooks read them)."""
     if exception is not None or app.builder.format != "html":
         return
+    outdir = Path(app.outdir)
+    (outdir / DATA_FOLDER).mkdir(exist_ok=True)
+    for src in data_files(app):  # copyfile leaves a file with the same content alone
+        copyfile(src, outdir / DATA_FOLDER / src.name)
+    path = outdir / CATALOG_FILE
+    if unchanged(app, path):
+        return
     data = site_data(app)
     if data is None:
         return
     doc = catalog_document(app, data)
-    outdir = Path(app.outdir)
-    path = outdir / CATALOG_FILE
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-    (outdir / DATA_FOLDER).mkdir(exist_ok=True)
-    for src in data_files(app):
-        copyfile(src, outdir / DATA_FOLDER / src.name)
+    text = json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+    write_atomic(path, text.encode("utf-8"), sync=False)
 
 
 # --------------------------------------------------------------------------- JSON-LD
@@ -343,6 +345,7 @@ def forget_site_data(app: Sphinx, env: Any) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("talkbook.ext")
+    app.setup_extension("talkbook.changes")
     app.connect("env-updated", forget_site_data)
     app.connect("html-page-context", add_json_ld, priority=700)
     app.connect("build-finished", write_catalog)

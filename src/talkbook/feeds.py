@@ -18,7 +18,9 @@ from sphinx.locale import get_translation
 
 from . import __version__
 from . import config as tb_config
+from .changes import unchanged
 from .dataout import note_dates, site_url
+from .files import write_atomic
 
 _ = get_translation("talkbook")
 
@@ -65,7 +67,8 @@ def feed_entries(app: Sphinx) -> list[dict[str, Any]]:
 
 
 def write_feed(app: Sphinx, exception: Exception | None) -> None:
-    if exception is not None or app.builder.format != "html":
+    path = Path(app.outdir) / FEED_FILE
+    if exception is not None or app.builder.format != "html" or unchanged(app, path):
         return
     from feedgen.feed import FeedGenerator
 
@@ -96,7 +99,7 @@ def write_feed(app: Sphinx, exception: Exception | None) -> None:
         fe.updated(e["updated"] or datetime.fromtimestamp(0, UTC))
         if e["published"]:
             fe.published(e["published"])
-    fg.atom_file(str(Path(app.outdir) / FEED_FILE), pretty=True)
+    write_atomic(path, fg.atom_str(pretty=True), sync=False)
 
 
 def site_url_of_file(app: Sphinx, name: str) -> str:
@@ -115,6 +118,7 @@ def link_feed(
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("talkbook.dataout")
+    app.setup_extension("talkbook.changes")
     app.connect("html-page-context", link_feed, priority=700)
     app.connect("build-finished", write_feed)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -137,8 +137,10 @@ def git_files(root: Path, under: Path) -> list[Path] | None:
     return [p for p in paths if p.is_file() and not (set(p.relative_to(root).parts) & SKIP_DIRS)]
 
 
-def write_atomic(path: Path, data: bytes, *, exclusive: bool = False) -> None:
+def write_atomic(path: Path, data: bytes, *, exclusive: bool = False, sync: bool = True) -> None:
     """Write ``data`` to ``path`` so readers see the old file or the new one, never half.
+    ``sync=False`` skips the fsync: for build outputs, which a crash may lose but must
+    not leave half-written.
 
     With ``exclusive`` the write fails with :class:`FileExistsError` when ``path`` exists
     (even if it appears between the check and the write): the temporary file is hard-linked
@@ -150,7 +152,8 @@ def write_atomic(path: Path, data: bytes, *, exclusive: bool = False) -> None:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                os.fsync(fh.fileno())
         if path.exists():
             os.chmod(tmp, path.stat().st_mode & 0o7777)
         else:

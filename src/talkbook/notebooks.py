@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -27,6 +28,7 @@ from sphinx.locale import get_translation
 from sphinx.util import logging
 
 from . import __version__
+from .files import write_atomic
 
 logger = logging.getLogger(__name__)
 _ = get_translation("talkbook")
@@ -106,39 +108,60 @@ def setup_cell_source(modules: list[str], pins: dict[str, str]) -> str | None:
 
 
 def publish_notebooks(app: Sphinx, exception: Exception | None) -> None:
-    """Write ``<docname>.ipynb`` beside each notebook page (jupytext), with a setup cell."""
+    """Write ``<docname>.ipynb`` beside each notebook page (jupytext), with a setup cell.
+    A notebook whose source and pins are those it was last published from, and whose copy
+    is still there, is not converted again (``<doctreedir>/talkbook-notebooks.json``)."""
     if exception is not None or app.builder.format != "html":
         return
-    import jupytext
-    import nbformat
-
     pins = pinned_requirements(Path(app.confdir))
     outdir = Path(app.outdir)
+    state_path = Path(app.doctreedir) / "talkbook-notebooks.json"
+    try:
+        state = json.loads(state_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        state = {}
+    salt = json.dumps([__version__, pins, str(outdir)], sort_keys=True).encode()
+    published: dict[str, str] = {}
     for docname in sorted(app.env.found_docs):
         source = Path(app.env.doc2path(docname))
         if not source.is_file() or not is_notebook_source(source):
             continue
-        try:
-            nb = jupytext.read(source)
-        except Exception as err:  # a notebook jupytext cannot read is reported, not fatal
-            logger.warning(
-                f"cannot publish {docname}.ipynb ({err})",
-                location=docname,
-                type="talkbook",
-                subtype="notebook",
-            )
-            continue
-        nb.metadata.pop("jupytext", None)
-        code = setup_cell_source(imported_modules(nb), pins)
-        if code:
-            cell = nbformat.v4.new_code_cell(code)
-            cell.metadata["tags"] = ["remove-cell"]
-            nb.cells.insert(0, cell)
         target = outdir / f"{docname}.ipynb"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        text = nbformat.writes(nb)
-        if not target.is_file() or target.read_text(encoding="utf-8") != text:
-            target.write_text(text, encoding="utf-8")
+        key = hashlib.sha1(salt + source.read_bytes()).hexdigest()
+        if state.get(docname) == key and target.is_file():
+            published[docname] = key
+            continue
+        if _publish(docname, source, target, pins):
+            published[docname] = key
+    if published != state:
+        write_atomic(state_path, json.dumps(published, sort_keys=True).encode(), sync=False)
+
+
+def _publish(docname: str, source: Path, target: Path, pins: dict[str, str]) -> bool:
+    import jupytext
+    import nbformat
+
+    try:
+        nb = jupytext.read(source)
+    except Exception as err:  # a notebook jupytext cannot read is reported, not fatal
+        logger.warning(
+            f"cannot publish {docname}.ipynb ({err})",
+            location=docname,
+            type="talkbook",
+            subtype="notebook",
+        )
+        return False
+    nb.metadata.pop("jupytext", None)
+    code = setup_cell_source(imported_modules(nb), pins)
+    if code:
+        cell = nbformat.v4.new_code_cell(code)
+        cell.metadata["tags"] = ["remove-cell"]
+        nb.cells.insert(0, cell)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    data = nbformat.writes(nb).encode("utf-8")
+    if not target.is_file() or target.read_bytes() != data:
+        write_atomic(target, data, sync=False)
+    return True
 
 
 def _repo_parts(app: Sphinx) -> tuple[str, str] | None:

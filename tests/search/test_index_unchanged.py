@@ -51,3 +51,50 @@ def test_no_change_rebuild_keeps_the_index(tmp_path: Path, monkeypatch: pytest.M
     (src / "index.rst").write_text("색인\n====\n\n.. toctree::\n\n   a\n", encoding="utf-8")
     fourth = build(src, out, stats)
     assert fourth["index"] != "unchanged" and fourth["pages"] == 2, fourth
+
+
+def test_edit_rewrites_only_the_shards_that_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An edited page rewrites the index files whose text changed (here one shard: the
+    page's length and title stay); every other file keeps its mtime, and the result equals
+    a clean build of the edited book."""
+    stats = tmp_path / "stats.jsonl"
+    monkeypatch.setenv(STATS_ENV, str(stats))
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "conf.py").write_text(
+        'project = "t"\nlanguage = "ko"\nextensions = ["talkbook.search"]\n'
+        "talkbook_search_shard_kb = 1\n",
+        encoding="utf-8",
+    )
+    words = ["카프카", "쿠버네티스", "파티션", "컨슈머", "모델", "서빙", "샤딩", "로그", "검색"]
+    pages = [f"p{i}" for i in range(24)]
+    (src / "index.rst").write_text(
+        "색인\n====\n\n.. toctree::\n\n" + "".join(f"   {p}\n" for p in pages), encoding="utf-8"
+    )
+    for i, p in enumerate(pages):
+        body = " ".join(f"{words[(i + k) % len(words)]}{i}{k}" for k in range(40))
+        (src / f"{p}.rst").write_text(f"쪽 {i}\n=====\n\n{body}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    build(src, out, stats)
+    folder = out / "_static" / "talkbook-search"
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.glob("*.js")}
+    assert len([n for n in before if n[0] == "s" and n[1].isdigit()]) > 4
+
+    # one word changed (the size of the index, and so the number of shards, stays)
+    text = (src / "p5.rst").read_text(encoding="utf-8")
+    (src / "p5.rst").write_text(text.replace("카프카54", "카프카09"), encoding="utf-8")
+    edited = build(src, out, stats)
+    clean = tmp_path / "clean"
+    build(src, clean, stats)
+
+    after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.glob("*.js")}
+    fresh = {p.name: p.read_bytes() for p in (clean / "_static" / "talkbook-search").glob("*.js")}
+    assert {n: b for n, (b, _t) in after.items()} == fresh  # incremental == clean
+    changed = {n for n in after if n not in before or after[n][0] != before[n][0]}
+    rewritten = {n for n in after if n not in before or after[n][1] != before[n][1]}
+    assert changed, "the edit changed no file"
+    assert rewritten - {"stemmer.js", "talkbook-search.js"} == changed, (rewritten, changed)
+    assert len(changed) < len(after) - 2, "every shard was rewritten"
+    assert edited["index"]["written"] == len(changed), edited

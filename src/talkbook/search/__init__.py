@@ -247,7 +247,7 @@ def _doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> Non
         state.store.pages.pop(docname, None)
         return
     t0 = time.perf_counter()
-    state.store.pages[docname] = collect(doctree, state.lang, title)
+    state.store.pages[docname] = collect(doctree, state.lang, title).frozen()
     state.collect_s += time.perf_counter() - t0
     state.collected += 1
 
@@ -376,7 +376,7 @@ def _in_index(state: _State) -> Callable[[str], bool]:
     are few and on every page)."""
     terms: set[str] = set()
     for page in state.store.pages.values():
-        terms.update(page.terms)
+        terms.update(page.names())
     lang = state.lang
 
     def live(word: str) -> bool:

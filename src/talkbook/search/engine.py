@@ -28,6 +28,7 @@ import json
 import math
 import pickle
 import re
+from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,8 @@ HANGUL_SYLLABLE = re.compile(r"[\uac00-\ud7a3]")
 _WORD_RE = re.compile(r"\w+")
 #: caps of the packed posting code
 TF_CAP, SECTION_TITLE_CAP, SECTION_CAP = 63, 3, 1023
+#: joins a stored page's terms (\w+ words never hold it)
+_SEP = "\x1f"
 
 #: raw-HTML elements whose text is not page text: form controls and code
 _SKIP_HTML = frozenset(
@@ -128,6 +131,39 @@ class PageTerms:
             | min(sec, SECTION_TITLE_CAP) << 7
             | min(first, SECTION_CAP) << 9
         )
+
+    def entries(self) -> Iterable[tuple[str, int]]:
+        """(term, packed code) pairs."""
+        return ((term, self.code(term)) for term in self.terms)
+
+    def names(self) -> Iterable[str]:
+        return iter(self.terms)
+
+    def frozen(self) -> StoredPage:
+        """The compact form the page store keeps."""
+        names = list(self.terms)
+        codes = array("I", (self.code(t) for t in names))
+        return StoredPage(self.title, self.length, self.links, _SEP.join(names), codes.tobytes())
+
+
+@dataclass(frozen=True)
+class StoredPage:
+    """A page's terms as the store keeps them: the terms joined in one string and their
+    codes in one byte string. A thousand pages of ~500 terms are a million small objects
+    as dicts of lists, and loading them cost more than the rest of an incremental build's
+    index work."""
+
+    title: str
+    length: int
+    links: int
+    terms: str  # joined with _SEP (a control character no index term holds)
+    codes: bytes  # array("I")
+
+    def entries(self) -> Iterable[tuple[str, int]]:
+        return zip(self.names(), array("I", self.codes), strict=True)
+
+    def names(self) -> list[str]:
+        return self.terms.split(_SEP) if self.terms else []
 
 
 class PageCollector(nodes.NodeVisitor):
@@ -256,7 +292,7 @@ class PageStore:
     def __init__(self, path: Path, version: str) -> None:
         self.path = path
         self.version = version
-        self.pages: dict[str, PageTerms] = {}
+        self.pages: dict[str, StoredPage] = {}
         self.complete = False  # loaded from a previous build of the same format
 
     def load(self) -> None:
@@ -295,18 +331,18 @@ def shard_of(term: str, nshards: int) -> int:
     return h % nshards
 
 
-def postings(docs: list[tuple[int, int]]) -> list[int]:
-    """Encode (doc id, code) pairs sorted by doc id."""
-    out: list[int] = []
+def _postings_text(docs: list[tuple[int, int]]) -> str:
+    """Postings of (doc id, code) pairs sorted by doc id, as comma-separated numbers:
+    ``doc-delta,code``, or ``-doc-delta`` alone when the code is 1 (one body occurrence,
+    nothing else). First sections are masked out of the code."""
+    out: list[str] = []
     prev = -1
     for doc, code in docs:
+        code &= 511
         delta = doc - prev
         prev = doc
-        if code == 1:
-            out.append(-delta)
-        else:
-            out.extend((delta, code))
-    return out
+        out.append(f"-{delta}" if code == 1 else f"{delta},{code}")
+    return ",".join(out)
 
 
 def _js(callback: str, *args: Any) -> str:
@@ -320,18 +356,18 @@ def covered_forms(table: dict[str, list[tuple[int, int]]], suffixes: list[str]) 
     (stemmer_js tries particles longest first, before any other ending).  The shorter
     term counts the same occurrences (both are indexed for each word), so leaving the
     longer one out changes no result; about a fifth of a Korean index."""
-    ordered = sorted(set(suffixes), key=len, reverse=True)
+    particles = set(suffixes)
     kept: set[str] = set()
     dropped: list[str] = []
     for term in sorted(table, key=len):
         base = None
         if HANGUL_SYLLABLE.search(term):
-            for suffix in ordered:
-                if len(term) > len(suffix) and term.endswith(suffix):
-                    stem = term[: -len(suffix)]
-                    if stem in kept:
-                        base = stem
-                        break
+            # the longest particle whose stem is a kept term = the shortest such stem:
+            # a term's few split points instead of every particle
+            for cut in range(1, len(term)):
+                if term[cut:] in particles and term[:cut] in kept:
+                    base = term[:cut]
+                    break
         if base is not None and {d for d, _ in table[term]} <= {d for d, _ in table[base]}:
             dropped.append(term)
         else:
@@ -341,37 +377,46 @@ def covered_forms(table: dict[str, list[tuple[int, int]]], suffixes: list[str]) 
 
 def write_index(
     outdir: Path,
-    pages: list[tuple[str, str, PageTerms]],
+    pages: list[tuple[str, str, PageTerms | StoredPage]],
     settings: dict[str, Any],
     shard_bytes: int,
     suffixes: list[str] | None = None,
 ) -> dict[str, int]:
     """Write meta.js and the shards for *pages* (docname, url, terms) in reading order.
     *suffixes*: particles the query side strips (Korean), see :func:`covered_forms`.
+    A file whose text is already there is left alone (an edit of one page rewrites the
+    shards of its terms and meta.js, not the whole index); each is replaced atomically,
+    the shards before meta.js, which names how many there are.
 
-    Returns sizes: ``meta``, ``shards``, ``nshards``, ``largest``.
+    Returns sizes: ``meta``, ``shards``, ``nshards``, ``largest``, ``written``.
     """
     target = outdir / OUT_DIR
     target.mkdir(parents=True, exist_ok=True)
-    for old in target.glob("s[0-9]*.js"):
-        old.unlink()
     table: dict[str, list[tuple[int, int]]] = {}
     for doc_id, (_docname, _url, page) in enumerate(pages):
-        for term in page.terms:
-            table.setdefault(term, []).append((doc_id, page.code(term)))
+        for term, code in page.entries():
+            posting = (doc_id, code)
+            docs = table.get(term)
+            if docs is None:
+                table[term] = [posting]
+            else:
+                docs.append(posting)
     if suffixes:
         for term in covered_forms(table, suffixes):
             del table[term]
     # first sections feed only the proximity bonus, which is off (R.proximity 0 in
     # talkbook-search.js): they are left out, and with them a quarter of the compressed
     # index (the browser reads them as section 0)
-    encoded = {t: postings([(d, c & 511) for d, c in docs]) for t, docs in table.items()}
+    # each term's postings as the JSON text it is written as (one string per term: the
+    # shards are joined from these, without a list of numbers per term)
+    encoded = {t: _postings_text(docs) for t, docs in table.items()}
     # bytes per term, roughly as written: the term, the numbers, separators
-    total = sum(len(t.encode()) + 4 + sum(len(str(n)) + 1 for n in p) for t, p in encoded.items())
+    total = sum(len(t.encode()) + 5 + len(p) for t, p in encoded.items())
     nshards = max(1, min(4096, math.ceil(total / max(1024, shard_bytes))))
-    shards: list[dict[str, list[int]]] = [{} for _ in range(nshards)]
+    shards: list[list[str]] = [[] for _ in range(nshards)]
     for term in sorted(encoded):
-        shards[shard_of(term, nshards)][term] = encoded[term]
+        key = json.dumps(term, ensure_ascii=False)
+        shards[shard_of(term, nshards)].append(f"{key}:[{encoded[term]}]")
     lengths = [p.length for _d, _u, p in pages]
     meta = {
         "v": FORMAT_VERSION,
@@ -380,17 +425,31 @@ def write_index(
         "avglen": (sum(lengths) / len(lengths)) if lengths else 1,
         **settings,
     }
-    sizes = {"nshards": nshards, "shards": 0, "largest": 0}
-    meta_text = _js("meta", meta)
-    (target / "meta.js").write_text(meta_text, encoding="utf-8")
-    sizes["meta"] = len(meta_text.encode())
+    sizes = {"nshards": nshards, "shards": 0, "largest": 0, "written": 0}
     for i, shard in enumerate(shards):
-        text = _js("shard", i, shard)
-        (target / f"s{i}.js").write_text(text, encoding="utf-8")
-        size = len(text.encode())
-        sizes["shards"] += size
-        sizes["largest"] = max(sizes["largest"], size)
+        # = _js("shard", i, {term: postings}), written from the texts
+        data = f"TalkbookSearch.shard({i},{{{','.join(shard)}}});\n".encode()
+        sizes["written"] += _write_if_changed(target / f"s{i}.js", data)
+        sizes["shards"] += len(data)
+        sizes["largest"] = max(sizes["largest"], len(data))
+    meta_data = _js("meta", meta).encode()
+    sizes["written"] += _write_if_changed(target / "meta.js", meta_data)
+    sizes["meta"] = len(meta_data)
+    for old in target.glob("s[0-9]*.js"):
+        if not old.stem[1:].isdigit() or int(old.stem[1:]) >= nshards:
+            old.unlink()
     return sizes
+
+
+def _write_if_changed(path: Path, data: bytes) -> int:
+    """Write *data* atomically unless the file holds it already; 1 when written."""
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return 0
+    except OSError:
+        pass
+    write_atomic(path, data, sync=False)
+    return 1
 
 
 def reading_order(env: Any, root: str, docs: Iterable[str]) -> list[str]:
