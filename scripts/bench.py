@@ -1235,7 +1235,7 @@ def main(argv: list[str] | None = None) -> int:
         help="build with the talkbook package from this folder (e.g. a patched copy of src/)",
     )
     ap.add_argument(
-        "--jobs", default=JOBS, help="processes for our builds, as make build's JOBS (%(default)s)"
+        "--jobs", default="auto", help="processes for our builds, as make build's JOBS (auto)"
     )
     args = ap.parse_args(argv)
     global SRC_OVERRIDE, JOBS
