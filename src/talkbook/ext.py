@@ -264,6 +264,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("talkbook.config")
     app.setup_extension("talkbook.i18n")
     app.setup_extension("talkbook.safety")  # a stranger's note or notebook cannot harm readers
+    app.setup_extension("talkbook.etoc")  # sphinx-external-toc without its O(N^2) parts
+    app.setup_extension("talkbook.gcpause")  # no collector passes while the env unpickles
     for node in (*render.PLACEHOLDERS, pending_toctree):
         app.add_node(node)
     app.add_domain(domain.TalkDomain)

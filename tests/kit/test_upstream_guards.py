@@ -72,3 +72,18 @@ def test_external_toc_transform_priority() -> None:
 @pytest.mark.parametrize("module", ["sphinx_sitemap", "sphinxext.opengraph"])
 def test_guarded_modules_import(module: str) -> None:
     __import__(module)
+
+
+def test_external_toc_code_talkbook_etoc_stands_in_for() -> None:
+    """talkbook.etoc: ``parse_toc_yaml`` replaces sphinx-external-toc's (same parse with
+    libyaml, aliases refused) in ``events``, where ``parse_toc_to_env`` looks it up;
+    ``exclude_missing`` repeats the exclusion part of ``parse_toc_to_env`` (with the globs
+    read once); ``Collector.assign_section_numbers`` skips the upstream method, which only
+    restyles numbers of numbered toctrees, when there are none."""
+    import sphinx_external_toc.collectors as collectors
+    import sphinx_external_toc.events as events
+    import sphinx_external_toc.parsing as parsing
+
+    assert digest(parsing.parse_toc_yaml) == "9364002e40d5fa9b"
+    assert digest(events.parse_toc_to_env) == "c7fd44cae4327122"
+    assert digest(collectors.TocTreeCollectorWithStyles) == "5fc8180fa269a1ca"
