@@ -98,3 +98,51 @@ def test_edit_rewrites_only_the_shards_that_change(
     assert rewritten - {"stemmer.js", "talkbook-search.js"} == changed, (rewritten, changed)
     assert len(changed) < len(after) - 2, "every shard was rewritten"
     assert edited["index"]["written"] == len(changed), edited
+    assert edited["index"]["patched"] == 1, edited
+
+
+def test_patched_postings_equal_a_clean_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Edits that add and remove words with particles (covered forms come and go) give,
+    through the kept and patched postings, the index of a clean build."""
+    import random
+
+    stats = tmp_path / "stats.jsonl"
+    monkeypatch.setenv(STATS_ENV, str(stats))
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "conf.py").write_text(
+        'project = "t"\nlanguage = "ko"\nextensions = ["talkbook.search"]\n'
+        "talkbook_search_shard_kb = 1\n",
+        encoding="utf-8",
+    )
+    nouns = ["카프카", "컨슈머", "파티션", "모델", "서버", "로그", "검색", "색인"]
+    particles = ["", "를", "을", "가", "이", "는", "에서", "으로", "의"]
+    rng = random.Random(3)
+
+    def text(i: int) -> str:
+        words = [rng.choice(nouns) + rng.choice(particles) for _ in range(rng.randint(3, 12))]
+        return f"쪽 {i}\n=====\n\n{' '.join(words)}.\n"
+
+    pages = [f"p{i}" for i in range(8)]
+    (src / "index.rst").write_text(
+        "색인\n====\n\n.. toctree::\n\n" + "".join(f"   {p}\n" for p in pages), encoding="utf-8"
+    )
+    for i, p in enumerate(pages):
+        (src / f"{p}.rst").write_text(text(i), encoding="utf-8")
+    out = tmp_path / "out"
+    build(src, out, stats)
+
+    def files(html: Path) -> dict[str, bytes]:
+        folder = html / "_static" / "talkbook-search"
+        return {p.name: p.read_bytes() for p in sorted(folder.glob("*.js"))}
+
+    for step in range(4):
+        for i in rng.sample(range(len(pages)), 2):
+            (src / f"p{i}.rst").write_text(text(i), encoding="utf-8")
+        edited = build(src, out, stats)
+        assert edited["collected"] >= 2 and edited["index"]["patched"] == 1, edited
+        clean = tmp_path / f"clean{step}"
+        build(src, clean, stats)
+        assert files(out) == files(clean), f"step {step}"

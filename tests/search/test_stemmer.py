@@ -175,7 +175,7 @@ def test_incremental_build_does_not_resplit_unchanged_docs(tmp_path: Path) -> No
     assert "b" in fed and "a" not in fed
     # the unchanged doc's terms are still there, the changed doc's are new
     assert index["쿠버네티스"] == {"a"}
-    assert "쿠버네티스를" not in index  # covered by 쿠버네티스 (engine.covered_forms)
+    assert "쿠버네티스를" not in index  # covered by 쿠버네티스 (postings.Postings._covered)
     assert index["파티션"] == {"b"}
     assert "컨슈머" not in index
 

@@ -52,6 +52,8 @@ STATIC_DIR = Path(__file__).parent / "static"
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 #: the word memo (talkbook.search.korean.WordMemo), next to the environment pickle
 MEMO_FILENAME = "talkbook-search-words.pickle"
+#: the postings kept between builds (talkbook.search.postings)
+POSTINGS_FILE = "talkbook-search-postings.pickle"
 #: when set, each HTML build appends a JSON line of search statistics to this file
 STATS_ENV = "TALKBOOK_SEARCH_STATS"
 #: what stands in for Sphinx's searchindex.js (IndexBuilder.load also wants envversion)
@@ -93,6 +95,8 @@ class _State:
         self.collected = 0
         self.collect_s = 0.0
         self.loaded = False
+        self.replaced: dict[str, Any] = {}  # docname -> its stored page before this build
+        self.postings: Any = None
         try:
             self.stamp = json.loads(self.stamp_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -247,6 +251,8 @@ def _doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> Non
         state.store.pages.pop(docname, None)
         return
     t0 = time.perf_counter()
+    # the page as the kept postings know it (the first time it is replaced in this build)
+    state.replaced.setdefault(docname, state.store.pages.get(docname))
     state.store.pages[docname] = collect(doctree, state.lang, title).frozen()
     state.collect_s += time.perf_counter() - t0
     state.collected += 1
@@ -315,9 +321,10 @@ def _write(app: Sphinx, state: _State) -> dict[str, Any]:
 
     # the Korean stemmer (stemmer.js) strips particles guided by the index
     suffixes = PARTICLES if isinstance(lang, SearchKorean) else None
-    sizes = write_index(
-        outdir, pages, settings, app.config.talkbook_search_shard_kb * 1024, suffixes
-    )
+    shard_bytes = app.config.talkbook_search_shard_kb * 1024
+    postings, dirty, patched = _postings(app, state, order, shard_bytes, suffixes)
+    sizes = write_index(outdir, pages, settings, shard_bytes, suffixes, postings, dirty)
+    sizes["patched"] = int(patched)
     target = outdir / OUT_DIR
     shutil.copyfile(STATIC_DIR / "talkbook-search.js", target / "talkbook-search.js")
     (target / "stemmer.js").write_text(lang.js_stemmer_code or "", encoding="utf-8")
@@ -328,9 +335,32 @@ def _write(app: Sphinx, state: _State) -> dict[str, Any]:
     empty = {**EMPTY_SPHINX_INDEX, "envversion": app.env.version}
     (outdir / "searchindex.js").write_text(js_index.dumps(empty), encoding="utf-8")
     store.save()
+    postings.save(Path(app.doctreedir) / POSTINGS_FILE, store.generation)
+    state.postings = postings
     state.stamp = _stamp(app, state)
     write_atomic(state.stamp_path, json.dumps(state.stamp).encode("utf-8"))
     return sizes
+
+
+def _postings(
+    app: Sphinx, state: _State, order: list[str], shard_bytes: int, suffixes: Any
+) -> tuple[Any, set[int] | None, bool]:
+    """The postings of the pages in *order*: last build's, patched for the pages indexed
+    again, when the pages are the same and in the same order; else made from the store.
+    Also the shards that changed (None: any), and whether they were patched."""
+    from .postings import SOURCE_DIGEST, Postings
+
+    store = state.store
+    key = json.dumps([store.version, SOURCE_DIGEST, shard_bytes, sorted(suffixes or ())])
+    kept = Postings.load(Path(app.doctreedir) / POSTINGS_FILE, store.generation)
+    if kept is not None and kept.key == key and kept.docs == order:
+        ids = {d: i for i, d in enumerate(order)}
+        changed = {
+            ids[d]: (old, store.pages.get(d)) for d, old in state.replaced.items() if d in ids
+        }
+        return kept, kept.update(changed), True
+    pages = [store.pages[d] for d in order]
+    return Postings.build(key, order, pages, shard_bytes, suffixes), None, False
 
 
 def _build_finished(app: Sphinx, exception: Exception | None) -> None:
@@ -374,9 +404,12 @@ def _in_index(state: _State) -> Callable[[str], bool]:
     """Whether a memo word still occurs in the book: the page store holds a Hangul word
     lower-cased (SearchKorean.stem) unless word_filter drops it (stop words: kept, they
     are few and on every page)."""
-    terms: set[str] = set()
-    for page in state.store.pages.values():
-        terms.update(page.names())
+    if getattr(state, "postings", None) is not None:
+        terms = state.postings.terms()
+    else:
+        terms = set()
+        for page in state.store.pages.values():
+            terms.update(page.names())
     lang = state.lang
 
     def live(word: str) -> bool:

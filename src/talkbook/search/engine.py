@@ -25,20 +25,23 @@ from __future__ import annotations
 import hashlib
 import html.parser
 import json
-import math
+import os
 import pickle
 import re
 from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.util import logging
 
 from ..files import write_atomic
+
+if TYPE_CHECKING:
+    from .postings import Postings
 
 logger = logging.getLogger(__name__)
 
@@ -294,6 +297,8 @@ class PageStore:
         self.version = version
         self.pages: dict[str, StoredPage] = {}
         self.complete = False  # loaded from a previous build of the same format
+        #: names this content of the store; the kept postings carry the same name
+        self.generation = ""
 
     def load(self) -> None:
         try:
@@ -301,6 +306,7 @@ class PageStore:
                 data = pickle.load(fh)
             if isinstance(data, dict) and data.get("version") == self.version:
                 self.pages = data["pages"]
+                self.generation = data.get("generation", "")
                 self.complete = True
         except FileNotFoundError:
             pass
@@ -308,7 +314,11 @@ class PageStore:
             logger.info("talkbook.search: unreadable page store %s, starting afresh", self.path)
 
     def save(self) -> None:
-        data = pickle.dumps({"version": self.version, "pages": self.pages}, protocol=5)
+        self.generation = os.urandom(8).hex()
+        data = pickle.dumps(
+            {"version": self.version, "generation": self.generation, "pages": self.pages},
+            protocol=5,
+        )
         try:
             write_atomic(self.path, data)
         except OSError as err:
@@ -331,48 +341,9 @@ def shard_of(term: str, nshards: int) -> int:
     return h % nshards
 
 
-def _postings_text(docs: list[tuple[int, int]]) -> str:
-    """Postings of (doc id, code) pairs sorted by doc id, as comma-separated numbers:
-    ``doc-delta,code``, or ``-doc-delta`` alone when the code is 1 (one body occurrence,
-    nothing else). First sections are masked out of the code."""
-    out: list[str] = []
-    prev = -1
-    for doc, code in docs:
-        code &= 511
-        delta = doc - prev
-        prev = doc
-        out.append(f"-{delta}" if code == 1 else f"{delta},{code}")
-    return ",".join(out)
-
-
 def _js(callback: str, *args: Any) -> str:
     body = ",".join(json.dumps(a, ensure_ascii=False, separators=(",", ":")) for a in args)
     return f"TalkbookSearch.{callback}({body});\n"
-
-
-def covered_forms(table: dict[str, list[tuple[int, int]]], suffixes: list[str]) -> list[str]:
-    """Terms the browser finds through a shorter term anyway: a word + particle
-    (``컨슈머를``) whose pages all hold the first known word the query side strips it to
-    (stemmer_js tries particles longest first, before any other ending).  The shorter
-    term counts the same occurrences (both are indexed for each word), so leaving the
-    longer one out changes no result; about a fifth of a Korean index."""
-    particles = set(suffixes)
-    kept: set[str] = set()
-    dropped: list[str] = []
-    for term in sorted(table, key=len):
-        base = None
-        if HANGUL_SYLLABLE.search(term):
-            # the longest particle whose stem is a kept term = the shortest such stem:
-            # a term's few split points instead of every particle
-            for cut in range(1, len(term)):
-                if term[cut:] in particles and term[:cut] in kept:
-                    base = term[:cut]
-                    break
-        if base is not None and {d for d, _ in table[term]} <= {d for d, _ in table[base]}:
-            dropped.append(term)
-        else:
-            kept.add(term)
-    return dropped
 
 
 def write_index(
@@ -381,42 +352,29 @@ def write_index(
     settings: dict[str, Any],
     shard_bytes: int,
     suffixes: list[str] | None = None,
+    postings: Postings | None = None,
+    dirty: set[int] | None = None,
 ) -> dict[str, int]:
     """Write meta.js and the shards for *pages* (docname, url, terms) in reading order.
-    *suffixes*: particles the query side strips (Korean), see :func:`covered_forms`.
-    A file whose text is already there is left alone (an edit of one page rewrites the
-    shards of its terms and meta.js, not the whole index); each is replaced atomically,
-    the shards before meta.js, which names how many there are.
+    *suffixes*: particles the query side strips (Korean), see ``Postings._covered``.
+    *postings*: made from *pages* already (kept from the last build and patched), with
+    *dirty* the shards that changed (None: any may have); by default made here.
+
+    A file whose text is already there is left alone; each is replaced atomically, the
+    shards before meta.js, which names how many there are.
 
     Returns sizes: ``meta``, ``shards``, ``nshards``, ``largest``, ``written``.
     """
+    from .postings import Postings
+
     target = outdir / OUT_DIR
     target.mkdir(parents=True, exist_ok=True)
-    table: dict[str, list[tuple[int, int]]] = {}
-    for doc_id, (_docname, _url, page) in enumerate(pages):
-        for term, code in page.entries():
-            posting = (doc_id, code)
-            docs = table.get(term)
-            if docs is None:
-                table[term] = [posting]
-            else:
-                docs.append(posting)
-    if suffixes:
-        for term in covered_forms(table, suffixes):
-            del table[term]
-    # first sections feed only the proximity bonus, which is off (R.proximity 0 in
-    # talkbook-search.js): they are left out, and with them a quarter of the compressed
-    # index (the browser reads them as section 0)
-    # each term's postings as the JSON text it is written as (one string per term: the
-    # shards are joined from these, without a list of numbers per term)
-    encoded = {t: _postings_text(docs) for t, docs in table.items()}
-    # bytes per term, roughly as written: the term, the numbers, separators
-    total = sum(len(t.encode()) + 5 + len(p) for t, p in encoded.items())
-    nshards = max(1, min(4096, math.ceil(total / max(1024, shard_bytes))))
-    shards: list[list[str]] = [[] for _ in range(nshards)]
-    for term in sorted(encoded):
-        key = json.dumps(term, ensure_ascii=False)
-        shards[shard_of(term, nshards)].append(f"{key}:[{encoded[term]}]")
+    if postings is None:
+        names = [d for d, _u, _p in pages]
+        terms = [p for _d, _u, p in pages]
+        postings = Postings.build("", names, terms, shard_bytes, suffixes)
+        dirty = None
+    nshards = postings.nshards
     lengths = [p.length for _d, _u, p in pages]
     meta = {
         "v": FORMAT_VERSION,
@@ -426,12 +384,13 @@ def write_index(
         **settings,
     }
     sizes = {"nshards": nshards, "shards": 0, "largest": 0, "written": 0}
-    for i, shard in enumerate(shards):
-        # = _js("shard", i, {term: postings}), written from the texts
-        data = f"TalkbookSearch.shard({i},{{{','.join(shard)}}});\n".encode()
-        sizes["written"] += _write_if_changed(target / f"s{i}.js", data)
-        sizes["shards"] += len(data)
-        sizes["largest"] = max(sizes["largest"], len(data))
+    for i in range(nshards):
+        path = target / f"s{i}.js"
+        if dirty is None or i in dirty or not path.is_file():
+            sizes["written"] += _write_if_changed(path, postings.shard_text(i))
+        size = path.stat().st_size
+        sizes["shards"] += size
+        sizes["largest"] = max(sizes["largest"], size)
     meta_data = _js("meta", meta).encode()
     sizes["written"] += _write_if_changed(target / "meta.js", meta_data)
     sizes["meta"] = len(meta_data)
