@@ -68,6 +68,13 @@ class TalkbookConfig:
         default=("review", "memo", "essay"),
         metadata={"help": "front-matter kinds that are notes (articles in feeds and sharing tags)"},
     )
+    feed_size: int = field(
+        default=50,
+        metadata={
+            "help": "newest notes in the Atom feed (readers poll it: it must not grow with "
+            "the book)"
+        },
+    )
 
     @property
     def generated_folders(self) -> dict[str, str]:

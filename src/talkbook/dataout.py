@@ -76,7 +76,12 @@ def site_url(app: Sphinx, docname: str, anchor: str = "") -> str:
     # dirhtml names the root page "" : "./" keeps it a link (and a feed id)
     uri = (app.builder.get_target_uri(docname) or "./") + (f"#{anchor}" if anchor else "")
     base = app.config.html_baseurl
-    return urljoin(base if base.endswith("/") else base + "/", uri) if base else uri
+    if not base:
+        return uri
+    base = base if base.endswith("/") else base + "/"
+    if uri[0] not in "./#" and ":" not in uri:
+        return base + uri  # what urljoin gives for a plain relative path, at a tenth the cost
+    return urljoin(base, uri)
 
 
 def _int(value: Any) -> int | None:

@@ -72,7 +72,7 @@ def write_feed(app: Sphinx, exception: Exception | None) -> None:
         return
     from feedgen.feed import FeedGenerator
 
-    entries = feed_entries(app)
+    entries = feed_entries(app)[: max(1, tb_config.read(app.config).feed_size)]
     title = app.config.html_title or app.config.project
     home = site_url(app, app.config.root_doc)
     fg = FeedGenerator()

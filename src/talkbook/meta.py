@@ -650,8 +650,6 @@ def complete_sitemap(app: Sphinx, exception: Exception | None) -> None:
             written.append(links.get_nowait())
         except queue.Empty:
             break
-    for item in written:
-        links.put(item)
     if not written:
         return
     have = {link for link, _ in written}
@@ -662,9 +660,16 @@ def complete_sitemap(app: Sphinx, exception: Exception | None) -> None:
             sitemap.module.add_html_link(app, pagename, "page.html", {}, None)
     finally:
         app.sitemap_links = links  # type: ignore[attr-defined]
+    # sphinx-sitemap's queue is a multiprocessing proxy (one round trip per page, ~0.1 ms):
+    # create_sitemap reads an in-process queue with the same items instead
+    local: queue.Queue[tuple[str, Any]] = queue.Queue()
+    for item in written:
+        local.put(item)
     for link, lastmod in probe:
         if link not in have:
-            links.put((link, lastmod))
+            local.put((link, lastmod))
+    app.sitemap_links = local  # type: ignore[attr-defined]
+    app._talkbook_sitemap_proxy = links  # type: ignore[attr-defined]  # its manager: see tests
 
 
 def on_build_finished(app: Sphinx, exception: Exception | None) -> None:

@@ -98,9 +98,14 @@ def build(src: Path, builder: str = "html", **overrides: object) -> tuple[Path, 
         finally:
             # sphinx-sitemap keeps a multiprocessing Manager (a forked server process) on
             # the app; in a long test process it would outlive the build and hold up exit
-            manager = getattr(getattr(app, "sitemap_links", None), "_manager", None)
-            if manager is not None:
-                manager.shutdown()
+            # (talkbook.meta.complete_sitemap swaps the proxy for a plain queue, keeping it)
+            for proxy in (
+                app.__dict__.get("sitemap_links"),
+                app.__dict__.get("_talkbook_sitemap_proxy"),
+            ):
+                manager = getattr(proxy, "_manager", None)
+                if manager is not None:
+                    manager.shutdown()
     return out, warnings.getvalue()
 
 
