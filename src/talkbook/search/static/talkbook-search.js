@@ -338,8 +338,9 @@
   const analyse = async (query) => {
     await ready();
     const words = queryWords(query);
-    await need(words); // the stemmer is guided by the word's own shard
-    await need(words.flatMap((w) => [stem(w), ...(variantTerms(w) || [])]));
+    // the variant table is in meta.js: the shards of its terms come with the words' own
+    await need(words.flatMap((w) => [w, ...(variantTerms(w) || [])]));
+    await need(words.map(stem)); // the stemmer is guided by the word's own shard
     const unknown = words.filter((w) => !exactAlts(w).size);
     // segmentation looks up pieces starting at every position
     await need(unknown.flatMap((w) => { const c = [...w]; return c.map((_x, i) => c.slice(i, i + 2).join("")); }));
