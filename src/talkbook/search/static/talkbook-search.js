@@ -370,6 +370,60 @@
     return t;
   };
 
+  // page lengths as an array (tie-breaking in order below)
+  let lengths = null;
+  const pageLengths = () => {
+    if (!lengths) lengths = Int32Array.from(meta.docs, (d) => d[2]);
+    return lengths;
+  };
+  const byLength = (a, b) => lengths[a] - lengths[b] || a - b;
+  const SLOT = 2 ** 21; // pages per key slot (doc numbers below it)
+
+  /** Sort pages in place: words matched (most first), then score (highest first), then
+   * page length (shortest first), then page number.  Most of a query's time went into a
+   * comparator sort of thousands of pages; here the typed arrays' native sort does the
+   * work: the distinct scores are sorted once, each page gets the key (words missed,
+   * score rank) * SLOT + page, and only pages with equal scores are compared by length.
+   * The same order as the comparator sort, which stays for cases the key cannot hold. */
+  const order = (pages, matched, total, words) => {
+    const m = pages.length;
+    pageLengths();
+    const scores = new Float64Array(m);
+    for (let i = 0; i < m; i++) scores[i] = total[pages[i]];
+    scores.sort();
+    let u = 0; // distinct scores, ascending
+    for (let i = 0; i < m; i++) if (u === 0 || scores[i] !== scores[u - 1]) scores[u++] = scores[i];
+    if (meta.docs.length >= SLOT || (words + 1) * u >= 2 ** 32 || (u && Number.isNaN(scores[u - 1]))) {
+      pages.sort((a, b) => matched[b] - matched[a] || total[b] - total[a] || byLength(a, b));
+      return;
+    }
+    const keys = new Float64Array(m);
+    for (let i = 0; i < m; i++) {
+      const doc = pages[i], score = total[doc];
+      let lo = 0, hi = u - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (scores[mid] < score) lo = mid + 1; else hi = mid;
+      }
+      keys[i] = ((words - matched[doc]) * u + (u - 1 - lo)) * SLOT + doc;
+    }
+    keys.sort();
+    for (let i = 0; i < m;) {
+      const slot = Math.floor(keys[i] / SLOT);
+      let j = i, mixed = false; // equal scores, pages in number order: of other lengths?
+      while (j < m && Math.floor(keys[j] / SLOT) === slot) {
+        pages[j] = keys[j] % SLOT;
+        if (j > i && lengths[pages[j]] !== lengths[pages[i]]) mixed = true;
+        j++;
+      }
+      if (mixed) {
+        const tied = pages.slice(i, j).sort(byLength);
+        for (let k = i; k < j; k++) pages[k] = tied[k - i];
+      }
+      i = j;
+    }
+  };
+
   /** Rank pages for analysed groups: [{doc, url, title, len, score, matched}].
    * Per word (its alternatives as one term): idf * (BM25 of body + section-title hits, plus
    * a page-title bonus / sqrt(title words)); summed over words; x (1 + proximity share);
@@ -461,8 +515,7 @@
         score *= Math.exp(-R.hub * (links / len) ** 3);
       total[doc] = score;
     }
-    pages.sort((a, b) => matched[b] - matched[a] || total[b] - total[a]
-      || meta.docs[a][2] - meta.docs[b][2] || a - b);
+    order(pages, matched, total, live.length);
     return pages.map((doc) => {
       const [url, title, len] = meta.docs[doc];
       return { doc, url, title, len, score: total[doc], matched: matched[doc] };
