@@ -230,6 +230,14 @@
   };
 
   // best cover of w by known terms (fewest pieces, then longest shortest piece)
+  // the index term for chars[i..j) as a piece of a compound, or null
+  const pieceTerm = (chars, i, j) => {
+    const piece = chars.slice(i, j).join("");
+    if (known(piece)) return piece;
+    if (variantsOf(piece)) return variantsOf(piece).find(known) || null;
+    if (j === chars.length) { const s = stem(piece); if (s !== piece && known(s)) return s; }
+    return null;
+  };
   const segment = (w) => {
     const chars = [...w];
     const n = chars.length;
@@ -238,11 +246,7 @@
     for (let i = 0; i < n; i++) {
       if (!best[i]) continue;
       for (let j = i + 2; j <= n; j++) {
-        const piece = chars.slice(i, j).join("");
-        let term = null;
-        if (known(piece)) term = piece;
-        else if (variantsOf(piece)) term = variantsOf(piece).find(known) || null;
-        else if (j === n) { const s = stem(piece); if (s !== piece && known(s)) term = s; }
+        const term = pieceTerm(chars, i, j);
         if (!term) continue;
         const cand = { pieces: best[i].pieces.concat([term]), min: Math.min(best[i].min, j - i) };
         const cur = best[j];
@@ -334,6 +338,29 @@
     return [{ word: w, alts, how }];
   };
 
+  /** Fetch what segment(w) looks at: the pieces starting where a known piece ends (the
+   * positions segment can reach), one wave of shards per piece, the word's own shard
+   * first.  A compound of two words costs one shard more, where fetching the shard of
+   * every position cost one per syllable (five for 쿠버네티스파티션, in parallel, and
+   * the slowest of five requests on a busy machine). */
+  const segmentShards = async (w) => {
+    const chars = [...w];
+    const n = chars.length;
+    const seen = new Set([0]);
+    let wave = [0];
+    while (wave.length) {
+      // every piece from these positions, and the variant-table terms they may stand for
+      const pieces = wave.flatMap((i) => Array.from({ length: n - i - 1 },
+        (_x, k) => chars.slice(i, i + 2 + k).join("")));
+      await need(pieces.flatMap((p) => [p, ...(variantsOf(p) || [])]));
+      const next = [];
+      for (const i of wave)
+        for (let j = i + 2; j <= n - 2; j++)
+          if (!seen.has(j) && pieceTerm(chars, i, j)) { seen.add(j); next.push(j); }
+      wave = next;
+    }
+  };
+
   /** Analyse a query: load the shards its words need, then analyse each word. */
   const analyse = async (query) => {
     await ready();
@@ -342,8 +369,7 @@
     await need(words.flatMap((w) => [w, ...(variantTerms(w) || [])]));
     await need(words.map(stem)); // the stemmer is guided by the word's own shard
     const unknown = words.filter((w) => !exactAlts(w).size);
-    // segmentation looks up pieces starting at every position
-    await need(unknown.flatMap((w) => { const c = [...w]; return c.map((_x, i) => c.slice(i, i + 2).join("")); }));
+    await Promise.all(unknown.map(segmentShards));
     return words.flatMap(analyseWord);
   };
 
