@@ -229,7 +229,6 @@
     return null;
   };
 
-  // best cover of w by known terms (fewest pieces, then longest shortest piece)
   // the index term for chars[i..j) as a piece of a compound, or null
   const pieceTerm = (chars, i, j) => {
     const piece = chars.slice(i, j).join("");
@@ -238,6 +237,7 @@
     if (j === chars.length) { const s = stem(piece); if (s !== piece && known(s)) return s; }
     return null;
   };
+  // best cover of w by known terms (fewest pieces, then longest shortest piece)
   const segment = (w) => {
     const chars = [...w];
     const n = chars.length;
