@@ -16,7 +16,8 @@ import pytest
 from helpers import serve
 from test_stemmer import sphinx_app
 
-from talkbook.search.engine import html_text, load_variants, read_index
+from talkbook.search import engine
+from talkbook.search.engine import PageTerms, html_text, load_variants, read_index
 
 FILLER = "이 문단은 길이를 맞추려고 넣은 평범한 문장이다. " * 6
 
@@ -97,6 +98,46 @@ def test_form_controls_are_not_indexed(fixture_html: Path) -> None:
     assert "파이프라인" not in terms and "골라보기" not in terms
     assert {urls[i] for i in terms["발표"]} == {"catalog.html"}
     assert html_text("<p>가<b>나</b></p><select><option>다</option></select>") == ["가", "나"]
+
+
+@pytest.mark.browser
+def test_every_term_is_found_in_its_shard(page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A shard is one string of sorted lines that the browser bisects: a term of any script
+    is found, also where JavaScript's order (UTF-16 code units) differs from code points
+    (mathematical letters sort before fullwidth ones in JavaScript, after them in Python)."""
+    words = ["alpha", "2024", "가나다", "мир", "漢字", "ｆｕｌｌ", "ｗｉｄｅ", "𝑥𝑦𝑧", "𝑎𝑏", "𝔡𝔢𝔣"]
+    words += [f"w{i:03d}" for i in range(300)]
+    pages = [
+        (f"p{i}", f"p{i}.html", PageTerms(title=f"t{i}", length=1, terms={w: [1, 0, 0, 0, 0]}))
+        for i, w in enumerate(words)
+    ]
+    settings = {"lang": "en", "stopwords": [], "variants": {}}
+    assert engine.write_index(tmp_path, pages, settings, 1 << 30)["nshards"] == 1
+    folder = tmp_path / engine.OUT_DIR
+    engine_js = Path(engine.__file__).parent / "static" / "talkbook-search.js"
+    (folder / "talkbook-search.js").write_bytes(engine_js.read_bytes())
+    (folder / "stemmer.js").write_text(
+        "var Stemmer = function () { this.stemWord = (w) => w; };\n", encoding="utf-8"
+    )
+    (tmp_path / "search.html").write_text(
+        '<!doctype html><meta charset="utf-8"><div id="search-results"></div>'
+        "<script>window.TalkbookSearch = {autorun: false};</script>"
+        '<script src="_static/talkbook-search/talkbook-search.js"></script>',
+        encoding="utf-8",
+    )
+    server, url = serve(tmp_path)
+    try:
+        page.goto(url + "/search.html")
+        page.wait_for_function("() => window.TalkbookSearch && TalkbookSearch.search")
+        found = page.evaluate(
+            "async (ws) => { const out = []; for (const w of ws)"
+            " out.push((await TalkbookSearch.search(w)).results.map((r) => r.url).join()); "
+            "return out; }",
+            words,
+        )
+    finally:
+        server.shutdown()
+    assert found == [f"p{i}.html" for i in range(len(words))]
 
 
 def test_variant_file_errors_name_the_line(tmp_path: Path) -> None:

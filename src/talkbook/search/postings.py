@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-import json
 import math
 import pickle
 from array import array
@@ -119,16 +118,17 @@ class Postings:
         return False
 
     def _set_text(self, term: str) -> None:
+        if "\t" in term or "\n" in term:  # never from \w+ runs; would break a shard's lines
+            return
         body = postings_text(self.table[term])
-        self.texts[term] = f"{json.dumps(term, ensure_ascii=False)}:[{body}]"
+        self.texts[term] = f"{term}\t{body}"
         # bytes per term, roughly as written: the term, the numbers, separators
         self.total += len(term.encode()) + 5 + len(body)
 
     def _drop_text(self, term: str) -> None:
         text = self.texts.pop(term, None)
         if text is not None:
-            key_len = len(json.dumps(term, ensure_ascii=False))
-            self.total -= len(term.encode()) + 5 + (len(text) - key_len - 3)
+            self.total -= len(term.encode()) + 5 + (len(text) - len(term) - 1)
 
     def _count(self) -> int:
         return max(1, min(4096, math.ceil(self.total / max(1024, self.shard_bytes))))
@@ -217,8 +217,12 @@ class Postings:
 
     # ---------------------------------------------------------------- output
     def shard_text(self, i: int) -> bytes:
-        body = ",".join(self.texts[t] for t in sorted(self.members[i]))
-        return f"TalkbookSearch.shard({i},{{{body}}});\n".encode()
+        """``TalkbookSearch.shard(i, "...")``: one string of ``term<TAB>postings`` lines in
+        JavaScript's string order (the browser finds a term by binary search)."""
+        from .engine import _js, utf16
+
+        lines = "\n".join(self.texts[t] for t in sorted(self.members[i], key=utf16))
+        return _js("shard", i, lines).encode()
 
     def terms(self) -> set[str]:
         """Every term of the book's pages (covered forms too)."""

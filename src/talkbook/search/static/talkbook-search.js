@@ -5,6 +5,11 @@
  * It fetches meta.js (pages, titles, lengths, settings) and then only the shards that
  * hold the query's words (s<N>.js, terms hashed by their first character).
  *
+ * A shard is one string, "term\tpostings\n..." sorted by term (UTF-16 order): a string
+ * literal costs the browser next to nothing to parse, where an object of ten thousand
+ * arrays took it 10-25 ms per hot shard.  A term is found by binary search over the lines
+ * and only the postings of the terms a query touches are ever decoded.
+ *
  * Query analysis, per word:
  *   1. the word itself and its stem (Stemmer from stemmer.js: particles and endings
  *      stripped, guided by the index; Latin words porter-stemmed);
@@ -56,10 +61,11 @@
 
   let meta = null;
   let stemmer = null;
-  const shards = {};
+  const shards = {}; // shard number -> its text
+  const lines = {}; // shard number -> Map term -> [start, end] of its postings, or null
   const decoded = new Map();
   TS.meta = (m) => { meta = m; };
-  TS.shard = (i, data) => { shards[i] = data; };
+  TS.shard = (i, data) => { shards[i] = data; lines[i] = new Map(); };
   TS.bytesLoaded = () => performance.getEntriesByType("resource")
     .filter((e) => e.name.startsWith(base)).reduce((a, e) => a + (e.encodedBodySize || 0), 0);
 
@@ -78,14 +84,55 @@
     [...new Set(terms.filter((t) => t).map(shardOf))].map((i) => loadScript("s" + i + ".js"))
   );
   const has = (obj, key) => !!obj && Object.prototype.hasOwnProperty.call(obj, key);
-  const known = (t) => !!t && has(shards[shardOf(t)], t);
+  // where term t's postings are in its shard's text: binary search over the sorted lines
+  const find = (s, t) => {
+    let lo = 0, hi = s.length; // lo is always the start of a line
+    while (lo < hi) {
+      // the line holding the middle character (lo <= ls <= mid < hi)
+      const ls = Math.max(lo, s.lastIndexOf("\n", ((lo + hi) >> 1) - 1) + 1);
+      const tab = s.indexOf("\t", ls);
+      let le = s.indexOf("\n", tab);
+      if (le < 0) le = s.length;
+      const key = s.slice(ls, tab);
+      if (key === t) return [tab + 1, le];
+      if (key < t) lo = le + 1;
+      else hi = ls;
+    }
+    return null;
+  };
+  const locate = (t) => {
+    if (!t) return null;
+    const i = shardOf(t);
+    const seen = lines[i];
+    if (!seen) return null;
+    let at = seen.get(t);
+    if (at === undefined) seen.set(t, (at = find(shards[i], t)));
+    return at;
+  };
+  const known = (t) => locate(t) !== null;
+  // the numbers of "1,2,-3" between a and b
+  const numbers = (s, a, b) => {
+    let count = 1;
+    for (let i = a; i < b; i++) if (s.charCodeAt(i) === 44) count++;
+    const out = new Int32Array(count);
+    let k = 0, v = 0, sign = 1;
+    for (let i = a; i < b; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 44) { out[k++] = sign * v; v = 0; sign = 1; }
+      else if (c === 45) sign = -1;
+      else v = v * 10 + c - 48;
+    }
+    out[k] = sign * v;
+    return out;
+  };
   // {docs, codes} of a term (typed arrays: a common word is on most pages)
   const NONE = { docs: new Int32Array(0), codes: new Int32Array(0) };
   const postings = (t) => {
-    if (!known(t)) return NONE;
+    const at = locate(t);
+    if (!at) return NONE;
     let out = decoded.get(t);
     if (out) return out;
-    const raw = shards[shardOf(t)][t];
+    const raw = numbers(shards[shardOf(t)], at[0], at[1]);
     let n = 0;
     for (let i = 0; i < raw.length; i++) if (raw[i] >= 0) i++, n++; else n++;
     out = { docs: new Int32Array(n), codes: new Int32Array(n) };
@@ -99,13 +146,23 @@
     decoded.set(t, out);
     return out;
   };
-  // for the Korean stemmer (stemmer.js): the pages that hold a term
-  const docSets = new Map();
-  TS.docsOf = (t) => {
-    let set = docSets.get(t);
-    if (!set) docSets.set(t, (set = new Set(postings(t).docs)));
-    return set;
-  };
+  // for the Korean stemmer (stemmer.js): the pages that hold a term, as a read-only set
+  // over the sorted postings (a Set of ten thousand pages cost more than the lookups)
+  class DocSet {
+    constructor(docs) { this.docs = docs; }
+    get size() { return this.docs.length; }
+    has(d) {
+      const a = this.docs;
+      let lo = 0, hi = a.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (a[mid] < d) lo = mid + 1; else hi = mid;
+      }
+      return lo < a.length && a[lo] === d;
+    }
+    [Symbol.iterator]() { return this.docs[Symbol.iterator](); }
+  }
+  TS.docsOf = (t) => new DocSet(postings(t).docs);
 
   // --- words -----------------------------------------------------------------------
   // the stem depends on the word's own shard (the stemmer is guided by the index):
@@ -172,6 +229,14 @@
     return null;
   };
 
+  // the index term for chars[i..j) as a piece of a compound, or null
+  const pieceTerm = (chars, i, j) => {
+    const piece = chars.slice(i, j).join("");
+    if (known(piece)) return piece;
+    if (variantsOf(piece)) return variantsOf(piece).find(known) || null;
+    if (j === chars.length) { const s = stem(piece); if (s !== piece && known(s)) return s; }
+    return null;
+  };
   // best cover of w by known terms (fewest pieces, then longest shortest piece)
   const segment = (w) => {
     const chars = [...w];
@@ -181,11 +246,7 @@
     for (let i = 0; i < n; i++) {
       if (!best[i]) continue;
       for (let j = i + 2; j <= n; j++) {
-        const piece = chars.slice(i, j).join("");
-        let term = null;
-        if (known(piece)) term = piece;
-        else if (variantsOf(piece)) term = variantsOf(piece).find(known) || null;
-        else if (j === n) { const s = stem(piece); if (s !== piece && known(s)) term = s; }
+        const term = pieceTerm(chars, i, j);
         if (!term) continue;
         const cand = { pieces: best[i].pieces.concat([term]), min: Math.min(best[i].min, j - i) };
         const cur = best[j];
@@ -196,7 +257,25 @@
     return best[n] && best[n].pieces.length > 1 ? best[n].pieces : null;
   };
 
-  const shardTerms = (w) => Object.keys(shards[shardOf(w)] || {});
+  // every term of w's shard (typo and prefix scans), listed once per shard
+  const termLists = {};
+  const shardTerms = (w) => {
+    const i = shardOf(w);
+    const s = shards[i];
+    if (s === undefined) return [];
+    if (!termLists[i]) {
+      const out = [];
+      for (let at = 0; at < s.length;) {
+        const tab = s.indexOf("\t", at);
+        if (tab < 0) break;
+        out.push(s.slice(at, tab));
+        const le = s.indexOf("\n", tab);
+        at = le < 0 ? s.length : le + 1;
+      }
+      termLists[i] = out;
+    }
+    return termLists[i];
+  };
 
   const fuzzy = (forms) => {
     const found = new Map();
@@ -259,78 +338,178 @@
     return [{ word: w, alts, how }];
   };
 
+  /** Fetch what segment(w) looks at: the pieces starting where a known piece ends (the
+   * positions segment can reach), one wave of shards per piece, the word's own shard
+   * first.  A compound of two words costs one shard more, where fetching the shard of
+   * every position cost one per syllable (five for 쿠버네티스파티션, in parallel, and
+   * the slowest of five requests on a busy machine). */
+  const segmentShards = async (w) => {
+    const chars = [...w];
+    const n = chars.length;
+    const seen = new Set([0]);
+    let wave = [0];
+    while (wave.length) {
+      // every piece from these positions, and the variant-table terms they may stand for
+      const pieces = wave.flatMap((i) => Array.from({ length: n - i - 1 },
+        (_x, k) => chars.slice(i, i + 2 + k).join("")));
+      await need(pieces.flatMap((p) => [p, ...(variantsOf(p) || [])]));
+      const next = [];
+      for (const i of wave)
+        for (let j = i + 2; j <= n - 2; j++)
+          if (!seen.has(j) && pieceTerm(chars, i, j)) { seen.add(j); next.push(j); }
+      wave = next;
+    }
+  };
+
   /** Analyse a query: load the shards its words need, then analyse each word. */
   const analyse = async (query) => {
     await ready();
     const words = queryWords(query);
-    await need(words); // the stemmer is guided by the word's own shard
-    await need(words.flatMap((w) => [stem(w), ...(variantTerms(w) || [])]));
+    // the variant table is in meta.js: the shards of its terms come with the words' own
+    await need(words.flatMap((w) => [w, ...(variantTerms(w) || [])]));
+    await need(words.map(stem)); // the stemmer is guided by the word's own shard
     const unknown = words.filter((w) => !exactAlts(w).size);
-    // segmentation looks up pieces starting at every position
-    await need(unknown.flatMap((w) => { const c = [...w]; return c.map((_x, i) => c.slice(i, i + 2).join("")); }));
+    await Promise.all(unknown.map(segmentShards));
     return words.flatMap(analyseWord);
   };
 
-  // words of each page title (title weight is spread over them: a short title that is
-  // mostly the query says more than a long one that mentions it)
-  const titleWords = new Map();
+  // per page, computed once: the number of title words (title weight is spread over
+  // them: a short title that is mostly the query says more than a long one that mentions
+  // it; 0 = not yet), the lower-case title, the title as words (punctuation dropped)
+  // spaced at both ends for whole-word tests
+  let titleWords = null;
+  const titleLower = [];
+  const titleTexts = [];
   const titleSize = (doc) => {
-    let n = titleWords.get(doc);
-    if (n === undefined) titleWords.set(doc, (n = Math.max(1, splitQuery(meta.docs[doc][1]).length)));
-    return n;
+    if (!titleWords) titleWords = new Int32Array(meta.docs.length);
+    if (!titleWords[doc]) titleWords[doc] = Math.max(1, splitQuery(meta.docs[doc][1]).length);
+    return titleWords[doc];
+  };
+  const titleText = (doc) => {
+    let t = titleTexts[doc];
+    if (t === undefined) titleTexts[doc] = t = ` ${splitQuery(meta.docs[doc][1]).join(" ")} `;
+    return t;
+  };
+  const lowerTitle = (doc) => {
+    let t = titleLower[doc];
+    if (t === undefined) titleLower[doc] = t = meta.docs[doc][1].toLowerCase();
+    return t;
   };
 
-  // a page title as words (punctuation dropped), spaced at both ends for whole-word tests
-  const titleTexts = new Map();
-  const titleText = (doc) => {
-    let t = titleTexts.get(doc);
-    if (t === undefined) titleTexts.set(doc, (t = ` ${splitQuery(meta.docs[doc][1]).join(" ")} `));
-    return t;
+  // page lengths as an array (tie-breaking in order below)
+  let lengths = null;
+  const pageLengths = () => {
+    if (!lengths) lengths = Int32Array.from(meta.docs, (d) => d[2]);
+    return lengths;
+  };
+  const byLength = (a, b) => lengths[a] - lengths[b] || a - b;
+  const SLOT = 2 ** 21; // pages per key slot (doc numbers below it)
+
+  /** Sort pages in place: words matched (most first), then score (highest first), then
+   * page length (shortest first), then page number.  Most of a query's time went into a
+   * comparator sort of thousands of pages; here the typed arrays' native sort does the
+   * work: the distinct scores are sorted once, each page gets the key (words missed,
+   * score rank) * SLOT + page, and only pages with equal scores are compared by length.
+   * The same order as the comparator sort, which stays for cases the key cannot hold. */
+  const order = (pages, matched, total, words) => {
+    const m = pages.length;
+    pageLengths();
+    const scores = new Float64Array(m);
+    for (let i = 0; i < m; i++) scores[i] = total[pages[i]];
+    scores.sort();
+    let u = 0; // distinct scores, ascending
+    for (let i = 0; i < m; i++) if (u === 0 || scores[i] !== scores[u - 1]) scores[u++] = scores[i];
+    if (meta.docs.length >= SLOT || (words + 1) * u >= 2 ** 32 || (u && Number.isNaN(scores[u - 1]))) {
+      pages.sort((a, b) => matched[b] - matched[a] || total[b] - total[a] || byLength(a, b));
+      return;
+    }
+    const keys = new Float64Array(m);
+    for (let i = 0; i < m; i++) {
+      const doc = pages[i], score = total[doc];
+      let lo = 0, hi = u - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (scores[mid] < score) lo = mid + 1; else hi = mid;
+      }
+      keys[i] = ((words - matched[doc]) * u + (u - 1 - lo)) * SLOT + doc;
+    }
+    keys.sort();
+    for (let i = 0; i < m;) {
+      const slot = Math.floor(keys[i] / SLOT);
+      let j = i, mixed = false; // equal scores, pages in number order: of other lengths?
+      while (j < m && Math.floor(keys[j] / SLOT) === slot) {
+        pages[j] = keys[j] % SLOT;
+        if (j > i && lengths[pages[j]] !== lengths[pages[i]]) mixed = true;
+        j++;
+      }
+      if (mixed) {
+        const tied = pages.slice(i, j).sort(byLength);
+        for (let k = i; k < j; k++) pages[k] = tied[k - i];
+      }
+      i = j;
+    }
   };
 
   /** Rank pages for analysed groups: [{doc, url, title, len, score, matched}].
    * Per word (its alternatives as one term): idf * (BM25 of body + section-title hits, plus
    * a page-title bonus / sqrt(title words)); summed over words; x (1 + proximity share);
-   * x (1 + phrase) when the page title holds the whole query. */
+   * x (1 + phrase) when the page title holds the whole query.
+   * Per-page figures live in arrays indexed by page (a common word is on most of ten
+   * thousand pages: an object and two typed arrays per page cost 10-40 ms). */
   const rank = (groups, query) => {
     const live = groups.filter((g) => g.alts.size);
-    const perDoc = new Map();
+    const n = meta.docs.length;
+    const total = new Float64Array(n); // summed word scores
+    const matched = new Int32Array(n); // words with a score > 0
+    const present = new Uint8Array(n);
+    const pages = []; // pages holding any word, as met
+    // per word, reused: best tf / title / section-title count of the word's forms
+    const tfs = new Float64Array(n), titles = new Float64Array(n), secs = new Float64Array(n);
+    const stamp = new Int32Array(n); // = word number + 1 once the word's hits are on the page
+    const hits = new Int32Array(n);
+    // first sections feed only the proximity bonus (off by default): kept only when on
+    const firsts = R.proximity ? new Int32Array(n * live.length).fill(-1) : null;
     live.forEach((g, gi) => {
       // a word's alternatives count as one term (as a synonym query does): the pages that
       // hold any of them, and per page the best weighted occurrence count.  Not a sum: a
       // surface form and its stem are indexed for the same occurrence (컨슈머를, 컨슈머)
-      const hits = new Map();
+      const mark = gi + 1;
+      let count = 0;
       for (const [t, weight] of g.alts) {
         const { docs, codes } = postings(t);
         const many = docs.length > 1;
         for (let k = 0; k < docs.length; k++) {
           const doc = docs[k], code = codes[k];
           const tf = (code & 63) * weight, title = ((code >> 6) & 1) * weight;
-          // a term on one page has no first section in the index (engine.write_index)
-          const sec = ((code >> 7) & 3) * weight, first = many ? code >> 9 : -1;
-          const h = hits.get(doc);
-          if (!h) hits.set(doc, { tf, title, sec, first });
-          else {
-            h.tf = Math.max(h.tf, tf);
+          const sec = ((code >> 7) & 3) * weight;
+          if (stamp[doc] !== mark) {
+            stamp[doc] = mark;
+            hits[count++] = doc;
+            tfs[doc] = tf; titles[doc] = title; secs[doc] = sec;
+          } else {
+            if (tf > tfs[doc]) tfs[doc] = tf;
+            if (title > titles[doc]) titles[doc] = title;
+            if (sec > secs[doc]) secs[doc] = sec;
+          }
+          if (firsts) {
+            // a term on one page has no first section in the index (engine.write_index);
             // the earliest section where any form of the word occurs
-            if (first >= 0 && (h.first < 0 || first < h.first)) h.first = first;
-            h.title = Math.max(h.title, title);
-            h.sec = Math.max(h.sec, sec);
+            const first = many ? code >> 9 : -1, at = doc * live.length + gi;
+            if (first >= 0 && (firsts[at] < 0 || first < firsts[at])) firsts[at] = first;
           }
         }
       }
-      const n = meta.docs.length;
-      const idf = Math.log(1 + (n - hits.size + 0.5) / (hits.size + 0.5));
-      for (const [doc, h] of hits) {
+      const idf = Math.log(1 + (n - count + 0.5) / (count + 0.5));
+      for (let k = 0; k < count; k++) {
+        const doc = hits[k];
+        const wtf = tfs[doc] + R.section * secs[doc];
         const len = meta.docs[doc][2];
-        const wtf = h.tf + R.section * h.sec;
         const body = wtf ? (wtf * (R.k1 + 1)) / (wtf + R.k1 * (1 - R.b + (R.b * len) / meta.avglen)) : 0;
-        const s = idf * (body + (h.title ? (R.title * h.title) / Math.sqrt(titleSize(doc)) : 0));
-        let entry = perDoc.get(doc);
-        if (!entry) perDoc.set(doc, (entry = { scores: new Float64Array(live.length),
-          firsts: new Int32Array(live.length).fill(-1) }));
-        entry.scores[gi] = s;
-        entry.firsts[gi] = h.first;
+        const title = titles[doc];
+        const s = idf * (body + (title ? (R.title * title) / Math.sqrt(titleSize(doc)) : 0));
+        total[doc] += s;
+        if (s > 0) matched[doc]++;
+        if (!present[doc]) { present[doc] = 1; pages.push(doc); }
       }
     });
     const phrase = (query || "").normalize("NFC").toLowerCase().replace(/\s+/g, " ").trim();
@@ -338,31 +517,35 @@
     // page: the reader is looking for it, hub or not (a talk's record found by its title)
     const named = splitQuery(query || "");
     const naming = named.length >= 3 ? ` ${named.join(" ")} ` : null;
-    const out = [];
-    for (const [doc, e] of perDoc) {
-      const matched = e.scores.filter((s) => s > 0).length;
-      let score = e.scores.reduce((a, b) => a + b, 0);
-      // proximity: pairs of words that first occur in the same section
-      let pairs = 0, total = 0;
-      for (let i = 0; i < e.firsts.length; i++)
-        for (let j = i + 1; j < e.firsts.length; j++) {
-          if (e.firsts[i] < 0 || e.firsts[j] < 0) continue;
-          total++;
-          if (e.firsts[i] === e.firsts[j]) pairs++;
-        }
-      if (total) score *= 1 + (R.proximity * pairs) / total;
-      const [url, title, len, links] = meta.docs[doc];
-      if (phrase.length > 1 && title.toLowerCase().includes(phrase)) score *= 1 + R.phrase;
+    for (const doc of pages) {
+      let score = total[doc];
+      if (firsts) {
+        // proximity: pairs of words that first occur in the same section
+        let pairs = 0, both = 0;
+        const f = firsts.subarray(doc * live.length, (doc + 1) * live.length);
+        for (let i = 0; i < f.length; i++)
+          for (let j = i + 1; j < f.length; j++) {
+            if (f[i] < 0 || f[j] < 0) continue;
+            both++;
+            if (f[i] === f[j]) pairs++;
+          }
+        if (both) score *= 1 + (R.proximity * pairs) / both;
+      }
+      const len = meta.docs[doc][2], links = meta.docs[doc][3];
+      if (phrase.length > 1 && lowerTitle(doc).includes(phrase)) score *= 1 + R.phrase;
       // a hub (a tag or listing page, a record made mostly of links) points to the answer
       // rather than being it: damped by its share of link words, cubed so that prose with
       // links here and there keeps its score (a tenth of link words: -4%; a fifth: -27%;
       // a third: -77%; half: -99%)
       if (links && len && !(naming && titleText(doc).includes(naming)))
         score *= Math.exp(-R.hub * (links / len) ** 3);
-      out.push({ doc, url, title, len, score, matched });
+      total[doc] = score;
     }
-    out.sort((a, b) => b.matched - a.matched || b.score - a.score || a.len - b.len || a.doc - b.doc);
-    return out;
+    order(pages, matched, total, live.length);
+    return pages.map((doc) => {
+      const [url, title, len] = meta.docs[doc];
+      return { doc, url, title, len, score: total[doc], matched: matched[doc] };
+    });
   };
 
   /** Fetch what a query being typed will need (meta.js, the shards of its words so far):
