@@ -57,3 +57,13 @@ def page(browser) -> Iterator[object]:
     pg = context.new_page()
     yield pg
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _unfreeze_after_builds() -> Iterator[None]:
+    """talkbook.gcpause freezes what an in-process build loaded (the CLI exits right after);
+    a test session builds again and again, so it hands those objects back after each test."""
+    yield
+    import gc
+
+    gc.unfreeze()

@@ -1,5 +1,4 @@
-"""talkbook.gcpause: no collection while the environment loads, frozen objects afterwards,
-and everything handed back to the collector when the build ends."""
+"""talkbook.gcpause: no collection while the environment loads, frozen objects afterwards."""
 
 from __future__ import annotations
 
@@ -53,4 +52,6 @@ def test_collection_paused_then_frozen_then_thawed(
             seen = dict(probe.SEEN)
             assert seen["loading"] is False, seen  # paused while the env unpickles
             assert seen["after"] is True and seen["frozen"] > 0, seen
-            assert gc.isenabled() and gc.get_freeze_count() == 0  # thawed at the end
+            # left frozen (Python's exit-time collection skips them), handed back here
+            assert gc.isenabled() and gc.get_freeze_count() > 0
+            gc.unfreeze()

@@ -30,6 +30,8 @@ from ..files import write_atomic
 
 logger = logging.getLogger(__name__)
 
+#: joins terms in the kept file (\w+ terms never hold it)
+_SEP = "\x1f"
 #: digest of this module: kept postings made by other code are made again
 SOURCE_DIGEST = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()[:16]
 
@@ -229,6 +231,48 @@ class Postings:
         return set(self.table)
 
     # ---------------------------------------------------------------- keeping
+    def __getstate__(self) -> dict[str, Any]:
+        """A few large strings and arrays instead of ~10 objects per term: pickling
+        300,000 small arrays, sets and strings cost more than patching them."""
+        terms = list(self.table)
+        blob = array("I")
+        for flat in self.table.values():
+            blob.extend(flat)
+        texts = list(self.texts)
+        shards = array("H", (0 for _ in texts))
+        where = {t: i for i, t in enumerate(texts)}
+        for shard, members in enumerate(self.members):
+            for term in members:
+                shards[where[term]] = shard
+        return {
+            "head": (self.key, self.docs, self.shard_bytes, self.particles, self.total),
+            "nshards": self.nshards,
+            "terms": _SEP.join(terms),
+            "lengths": array("I", (len(f) for f in self.table.values())).tobytes(),
+            "blob": blob.tobytes(),
+            "dropped": _SEP.join(sorted(self.dropped)),
+            "texts": "\n".join(self.texts[t] for t in texts),
+            "shards": shards.tobytes(),
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.key, self.docs, self.shard_bytes, self.particles, self.total = state["head"]
+        self.nshards = state["nshards"]
+        terms = state["terms"].split(_SEP) if state["terms"] else []
+        lengths = array("I", state["lengths"])
+        blob = array("I", state["blob"])
+        self.table = {}
+        at = 0
+        for term, n in zip(terms, lengths, strict=True):
+            self.table[term] = blob[at : at + n]
+            at += n
+        self.dropped = set(state["dropped"].split(_SEP)) if state["dropped"] else set()
+        lines = state["texts"].split("\n") if state["texts"] else []
+        self.texts = {line[: line.index("\t")]: line for line in lines}
+        self.members = [set() for _ in range(self.nshards)]
+        for term, shard in zip(self.texts, array("H", state["shards"]), strict=True):
+            self.members[shard].add(term)
+
     def save(self, path: Path, generation: str) -> None:
         try:
             write_atomic(path, pickle.dumps((generation, self), protocol=5), sync=False)
