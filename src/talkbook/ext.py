@@ -42,6 +42,7 @@ from .directives import (
     TalkRole,
     TalksDirective,
     TitleRole,
+    note_titles,
     pending_toctree,
 )
 from .frontmatter import load_field_specs, parse_front_matter, quote_dates
@@ -289,6 +290,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("source-read", check_source)
     app.connect("doctree-read", record_backlinks)
     app.connect("doctree-read", describe_generated)
+    app.connect("doctree-read", note_titles)
     app.connect("env-get-outdated", domain.outdated_by_catalog)
     app.connect("env-get-updated", domain.updated_backlinks)
     app.connect("env-get-updated", rewrite_after_interruption)
@@ -297,7 +299,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_js_file("talkbook.js", defer="defer")
     return {
         "version": __version__,
-        "env_version": 4,  # 4: generated pages are documents; one validator at source-read
+        "env_version": 5,  # 5: catalog rows drawn at write time (shown keys, read keys)
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }
