@@ -142,6 +142,26 @@ class StableSectionIds(SphinxTransform):
                 self.document.ids[ident] = section
 
 
+class TitleRowLinks(SphinxTransform):
+    """A {talk} role in a heading is drawn when the page is read, not written: the heading's
+    text is copied into the page's title, its table of contents and its section id, where
+    placeholders are never resolved. Its row is then a read dependency of the page."""
+
+    default_priority = 180  # before ReadableSectionIds (200) and the title/TOC collectors
+
+    def apply(self, **kwargs: Any) -> None:
+        domain = domain_of(self.env)
+        cat = domain.catalog
+        for node in list(self.document.findall(render.row_link)):
+            parent = node.parent
+            while parent is not None and not isinstance(parent, (nodes.title, nodes.subtitle)):
+                parent = parent.parent
+            if parent is None or cat is None:
+                continue
+            domain.note_use(self.env.docname, f"{node['kind']}:{node['ident']}")
+            node.replace_self(render.draw(cat, node, self.env.docname))
+
+
 class HiddenToctrees(SphinxTransform):
     """Turn placeholders into hidden toctrees, as the ``toctree`` directive makes them.
 
@@ -368,18 +388,6 @@ class ResolvePlaceholders(SphinxPostTransform):
         for node in list(self.document.findall(render.pages_list)):
             docs = [d for d in domain.pages_with(node["field"], node["value"]) if d != here]
             node.replace_self(doc_list(domain, [(d, "", "") for d in docs]))
-
-
-def note_titles(app: Any, doctree: nodes.document) -> None:
-    """doctree-read: a {talk} role in a heading gives the page a title, a table of contents
-    entry and a section id made from the row as read, so its row is a read dependency."""
-    domain = domain_of(app.env)
-    for node in doctree.findall(render.row_link):
-        parent = node.parent
-        while parent is not None and not isinstance(parent, nodes.title):
-            parent = parent.parent
-        if parent is not None:
-            domain.note_use(app.env.docname, f"{node['kind']}:{node['ident']}")
 
 
 def kind_label(domain: TalkDomain, docname: str) -> str:

@@ -404,3 +404,35 @@ def updated_backlinks(app: Any, env: BuildEnvironment) -> list[str]:
         if docname not in env.all_docs:
             del domain.data["signatures"][docname]
     return changed
+
+
+# Sphinx writes the toctree parents of every page it writes (``env.files_to_rebuild``), in
+# case the page's title or headings changed. Only a page that was read can have changed them:
+# a page written because what it *shows* changed (backlinks, catalog rows, navigation) has
+# the same title and headings, so its parents are left alone. ``Builder.write`` reads the
+# mapping just after ``write-started`` (guarded in tests/kit/test_row_views.py); the full
+# mapping is put back before the first page is resolved, and at build-finished.
+
+
+def note_read_docs(app: Any, env: BuildEnvironment, docnames: list[str]) -> None:
+    """env-before-read-docs: the pages read in this build (main process)."""
+    env.get_domain("talk").__dict__["_read_now"] = set(docnames)
+
+
+def parents_of_read_docs(app: Any, builder: Builder) -> None:
+    """write-started: let Sphinx add the toctree parents of the pages read, only."""
+    env = builder.env
+    domain = env.get_domain("talk")
+    read = domain.__dict__.pop("_read_now", None)
+    if read is None or "_all_parents" in domain.__dict__:
+        return
+    parents = env.files_to_rebuild
+    domain.__dict__["_all_parents"] = parents
+    env.files_to_rebuild = {d: parents[d] for d in read if d in parents}
+
+
+def restore_parents(app: Any, *args: Any) -> None:
+    """doctree-resolved, build-finished: the full mapping again (it is build state)."""
+    parents = app.env.get_domain("talk").__dict__.pop("_all_parents", None)
+    if parents is not None:
+        app.env.files_to_rebuild = parents

@@ -42,7 +42,7 @@ from .directives import (
     TalkRole,
     TalksDirective,
     TitleRole,
-    note_titles,
+    TitleRowLinks,
     pending_toctree,
 )
 from .frontmatter import load_field_specs, parse_front_matter, quote_dates
@@ -282,6 +282,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_transform(StableSectionIds)
     app.add_transform(ReadableSectionIds)
     app.add_transform(HiddenToctrees)
+    app.add_transform(TitleRowLinks)
     app.add_post_transform(ResolvePlaceholders)
     app.connect("config-inited", load_catalog, priority=400)
     app.connect("config-inited", generate.write_sources, priority=950)  # after external-toc
@@ -290,10 +291,13 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("source-read", check_source)
     app.connect("doctree-read", record_backlinks)
     app.connect("doctree-read", describe_generated)
-    app.connect("doctree-read", note_titles)
     app.connect("env-get-outdated", domain.outdated_by_catalog)
     app.connect("env-get-updated", domain.updated_backlinks)
     app.connect("env-get-updated", rewrite_after_interruption)
+    app.connect("env-before-read-docs", domain.note_read_docs, priority=900)  # the final list
+    app.connect("write-started", domain.parents_of_read_docs)
+    app.connect("doctree-resolved", domain.restore_parents, priority=0)
+    app.connect("build-finished", domain.restore_parents, priority=0)
     app.connect("build-finished", clear_running)
     app.add_css_file("talkbook.css")
     app.add_js_file("talkbook.js", defer="defer")

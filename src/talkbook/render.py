@@ -46,9 +46,9 @@ class row_view(nodes.General, nodes.Element):
 
 class row_link(nodes.General, nodes.Inline, nodes.TextElement):
     """Placeholder: a link to a row's page under its title (or the author's ``label``), drawn
-    at write time. It holds the title as read, so a heading that contains it has a text
-    (and a section id) when the page is read; the role's page is then read again when the
-    row changes (``directives.note_titles``)."""
+    at write time; in a heading, drawn when the page is read (``directives.TitleRowLinks``).
+    It holds the title as read, as text for whatever looks at the page before it is
+    written."""
 
 
 PLACEHOLDERS = (talk_backrefs, talk_coverage, backlinks_list, pages_list, row_view, row_link)
@@ -242,7 +242,10 @@ def draw(cat: Catalog, node: row_view | row_link, docname: str) -> list[nodes.No
     if kind and ident not in (cat.rows_by_id(table) if table in cat.schema else cat.people()):
         return []  # gone since the page was read: the page is being read again anyway
     if isinstance(node, row_link):
-        return [talk_link(cat, ident, node.get("label", ""))]
+        link = talk_link(cat, ident, node.get("label", ""))
+        if "talkbook_mention" in node:
+            link["talkbook_mention"] = node["talkbook_mention"]
+        return [link]
     view = node["view"]
     if view == "card":  # the note's own name: in a single-page build ``docname`` is the root
         return card_body(cat, ident, node["docname"])
