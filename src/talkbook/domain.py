@@ -183,6 +183,7 @@ class TalkDomain(Domain):
     # -- per-document state
 
     def clear_doc(self, docname: str) -> None:
+        self.__dict__["_cleared"] = True  # a page read again or removed in this build
         self.forget_index()
         for key in self.PER_DOC:
             self.data[key].pop(docname, None)
@@ -269,6 +270,7 @@ class TalkDomain(Domain):
     def forget_index(self) -> None:
         self.__dict__.pop("_by_talk", None)
         self.__dict__.pop("_shown_digests", None)
+        self.__dict__.pop("_shown_catalog", None)
 
     def covers_of(self, talk_id: str) -> list[tuple[str, str, str]]:
         """(docname, anchor, section title) of every section covering the talk, in doc order."""
@@ -319,13 +321,16 @@ class TalkDomain(Domain):
     def shown_digest(self, key: str) -> str:
         """A digest of what a catalog view key shows (see the top of this module),
         computed once per build and key."""
-        cache = self.__dict__.setdefault("_shown_digests", {})
+        cache = self.__dict__.get("_shown_digests")
+        if cache is None:  # the catalog property checks file stamps: once per build
+            cache = self.__dict__["_shown_digests"] = {}
+            self.__dict__["_shown_catalog"] = self.catalog
         if key not in cache:
             cache[key] = digest(self._shown(key))
         return cache[key]
 
     def _shown(self, key: str) -> Any:
-        cat = self.catalog
+        cat = self.__dict__["_shown_catalog"]
         if cat is None:
             return None
         prefix, _sep, rest = key.partition(":")
@@ -375,6 +380,7 @@ def outdated_by_catalog(
     domain.data["rows"] = new
     edited = {k for k in new.keys() & old.keys() if new[k] != old[k]}
     appeared_or_gone = set(new.keys() ^ old.keys())
+    domain.__dict__["_catalog_changed"] = bool(edited or appeared_or_gone)
     if not (edited or appeared_or_gone):
         return []
     content = edited | appeared_or_gone
@@ -388,8 +394,12 @@ def outdated_by_catalog(
 
 
 def updated_backlinks(app: Any, env: BuildEnvironment) -> list[str]:
-    """env-get-updated: write again every page whose shown backlinks changed."""
+    """env-get-updated: write again every page whose shown backlinks or catalog rows changed
+    (one digest per page over its view keys)."""
     domain: TalkDomain = env.get_domain("talk")  # type: ignore[assignment]
+    cleared = domain.__dict__.pop("_cleared", False)
+    if not cleared and not domain.__dict__.pop("_catalog_changed", True):
+        return []  # no page read or removed, no row changed: nothing shown changed
     domain.forget_index()  # documents were read: index them again
     digests = domain.view_digests()
     changed = []
