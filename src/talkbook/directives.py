@@ -77,13 +77,14 @@ class TitleRole(SphinxRole):
         kind, _sep, ident = self.text.partition(":")
         domain = domain_of(self.env)
         cat = domain.catalog
-        if kind == "speaker" and cat is not None and ident in cat.people():
+        if kind == "speaker" and cat is not None:
             domain.note_use(self.env.docname, "people")
-            return [nodes.Text(cat.people()[ident])], []
+            return [nodes.Text(cat.people().get(ident) or ident or self.text)], []
         table = KINDS.get(kind)
+        if cat is not None and table is not None:
+            domain.note_use(self.env.docname, f"{kind}:{ident}")  # the title (or its absence)
         if cat is None or table is None or ident not in cat.rows_by_id(table):
             return [nodes.Text(ident or self.text)], []
-        domain.note_use(self.env.docname, f"{kind}:{ident}")
         return [nodes.Text(cat.title(table, cat.rows_by_id(table)[ident]))], []
 
 
@@ -281,10 +282,7 @@ class TalksDirective(RowDirective):
         view["none"] = _("No talks yet.")
         out: list[nodes.Node] = [view]
         if "toctree" in self.options:
-            if group in ("conference", "tag"):
-                domain.note_use(self.env.docname, f"ids:{group}:{ident}")
-            else:
-                domain.note_use(self.env.docname, "order:talk", f"talk:{ident}")
+            domain.note_use(self.env.docname, f"ids:{group}:{ident}")
             talks = talks_in(cat, group, ident)
             folder = tb_config.read(self.config).talks_path
             out.append(hidden_toctree(self.env.docname, [f"/{folder}/{t['id']}" for t in talks]))

@@ -31,7 +31,7 @@ from .catalog import Catalog, cached_catalog, split_list
 #   "talk:<id>", "conference:<id>", "tag:<id>"  the whole row (a generated page's title);
 #   "+talk:<id>", ...                            only whether the row exists (unknown ids
 #                                                warn; adding the row clears the warning);
-#   "ids:conference:<id>", "ids:tag:<id>"        which talks a group has, in order (toctree);
+#   "ids:<group>:<id>"                           which talks a group has, in order (toctree);
 #   "order:<kind>", "people", "has:people"       a table's row order; the people column.
 # Unknown ids are recorded too, so adding the missing row reads the page again. Instead of a
 # dependency on the CSV files, which would read every page again when any row changed,
@@ -142,7 +142,7 @@ def catalog_row_digests(cat: Catalog) -> dict[str, str]:
         for row in rows:
             out[f"{kind}:{row['id']}"] = digest(row)
         out[f"order:{kind}"] = digest([row["id"] for row in rows])
-    for group in ("conference", "tag"):
+    for group in GROUPS:
         for ident, ids in groups(cat)[group].items():
             out[f"ids:{group}:{ident}"] = digest(ids)
     people = cat.people()
