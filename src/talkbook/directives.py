@@ -1,5 +1,11 @@
 """What authors write: the ``{talk}`` role, the ``talk-card`` and ``talk-catalog``
-directives, and the directives that generated pages are made of (``talkbook-*``)."""
+directives, and the directives that generated pages are made of (``talkbook-*``).
+
+Each records two things in the ``talk`` domain: what reading the page depends on
+(``note_use``: a row's existence, a group's talk ids for a toctree, a generated page's own
+row for its title) and what the page shows (``note_view``: drawn at write time from
+placeholders). A row edit thus reads again only the pages whose *read* result depends on it
+and writes the pages that show it (see :mod:`talkbook.domain`)."""
 
 from __future__ import annotations
 
@@ -17,7 +23,7 @@ from sphinx.util.docutils import SphinxDirective, SphinxRole
 from . import config as tb_config
 from . import render
 from .catalog import Catalog
-from .domain import TalkDomain
+from .domain import TalkDomain, talks_in
 from .i18n import _
 
 logger = logging.getLogger(__name__)
@@ -29,23 +35,16 @@ def domain_of(env: Any) -> TalkDomain:
     return env.get_domain("talk")  # type: ignore[return-value]
 
 
-def talk_keys(cat: Catalog, talk_id: str) -> list[str]:
-    """The rows a talk's title and conference label come from."""
-    keys = [f"talk:{talk_id}"]
-    if cat.has_talk(talk_id):
-        keys += [f"conference:{c}" for c in cat.refs("talks", cat.talk(talk_id), "conferences")]
-    return keys
-
-
 def known_talk(env: Any, talk_id: str) -> Catalog | None:
     """The catalog when it has the id. Unknown ids are reported once, with file, line and
     suggestions, by the single validator (``talkbook.check``) that the build runs at
-    source-read; the id is recorded so that adding the row reads the page again."""
+    source-read; the id's existence is recorded so that adding or removing the row reads the
+    page again (what the page shows of the row is drawn at write time)."""
     domain = domain_of(env)
     cat = domain.catalog
     if cat is None:
         return None
-    domain.note_use(env.docname, *talk_keys(cat, talk_id))
+    domain.note_use(env.docname, f"+talk:{talk_id}")
     return cat if cat.has_talk(talk_id) else None
 
 
@@ -53,22 +52,21 @@ def known_talk(env: Any, talk_id: str) -> Catalog | None:
 
 
 class TalkRole(SphinxRole):
-    """``{talk}`id``` or ``{talk}`text <id>``` — a link to the talk's page with its title."""
+    """``{talk}`id``` or ``{talk}`text <id>``` — a link to the talk's page with its title
+    (drawn at write time: a title edit writes the page, it does not read it again)."""
 
     explicit = re.compile(r"^(?P<text>[^<>]+?)\s*<(?P<id>[^<>]+)>$")
 
     def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
         m = self.explicit.match(self.text)
-        talk_id, text = (m["id"].strip(), m["text"]) if m else (self.text.strip(), None)
+        talk_id, text = (m["id"].strip(), m["text"]) if m else (self.text.strip(), "")
         cat = known_talk(self.env, talk_id)
         if cat is None:
             return [nodes.literal(self.rawtext, self.text, classes=["talkbook-unknown"])], []
-        talk = cat.talk(talk_id)
-        node = render.row_ref("talk", talk_id, text or cat.title("talks", talk))
+        domain_of(self.env).note_view(self.env.docname, f"title:talk:{talk_id}")
+        shown = text or cat.title("talks", cat.talk(talk_id))
+        node = render.row_link("", shown, kind="talk", ident=talk_id, label=text)
         node["talkbook_mention"] = talk_id
-        subtitle = cat.schema["talks"].subtitle
-        if subtitle and talk.get(subtitle):
-            node["reftitle"] = talk[subtitle]
         return [node], []
 
 
@@ -79,13 +77,14 @@ class TitleRole(SphinxRole):
         kind, _sep, ident = self.text.partition(":")
         domain = domain_of(self.env)
         cat = domain.catalog
-        if kind == "speaker" and cat is not None and ident in cat.people():
-            domain.note_use(self.env.docname, "order:talk")
-            return [nodes.Text(cat.people()[ident])], []
+        if kind == "speaker" and cat is not None:
+            domain.note_use(self.env.docname, "people")
+            return [nodes.Text(cat.people().get(ident) or ident or self.text)], []
         table = KINDS.get(kind)
+        if cat is not None and table is not None:
+            domain.note_use(self.env.docname, f"{kind}:{ident}")  # the title (or its absence)
         if cat is None or table is None or ident not in cat.rows_by_id(table):
             return [nodes.Text(ident or self.text)], []
-        domain.note_use(self.env.docname, f"{kind}:{ident}")
         return [nodes.Text(cat.title(table, cat.rows_by_id(table)[ident]))], []
 
 
@@ -97,13 +96,10 @@ class TalkCardDirective(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         talk_id = self.arguments[0].strip()
-        cat = known_talk(self.env, talk_id)
-        if cat is None:
+        if known_talk(self.env, talk_id) is None:
             return []
-        tags = cat.refs("talks", cat.talk(talk_id), "tags")
-        domain_of(self.env).note_use(self.env.docname, *(f"tag:{t}" for t in tags))
-        domain_of(self.env).note_view(self.env.docname, f"covers:{talk_id}")
-        card = render.talk_card(cat, talk_id, self.env.docname)
+        domain_of(self.env).note_view(self.env.docname, f"row:talk:{talk_id}", f"covers:{talk_id}")
+        card = render.talk_card(talk_id, self.env.docname)
         self.set_source_info(card)
         return [card]
 
@@ -145,6 +141,26 @@ class StableSectionIds(SphinxTransform):
             if section is not None and ident not in self.document.ids:
                 section["ids"].insert(0, ident)
                 self.document.ids[ident] = section
+
+
+class TitleRowLinks(SphinxTransform):
+    """A {talk} role in a heading is drawn when the page is read, not written: the heading's
+    text is copied into the page's title, its table of contents and its section id, where
+    placeholders are never resolved. Its row is then a read dependency of the page."""
+
+    default_priority = 180  # before ReadableSectionIds (200) and the title/TOC collectors
+
+    def apply(self, **kwargs: Any) -> None:
+        domain = domain_of(self.env)
+        cat = domain.catalog
+        for node in list(self.document.findall(render.row_link)):
+            parent = node.parent
+            while parent is not None and not isinstance(parent, (nodes.title, nodes.subtitle)):
+                parent = parent.parent
+            if parent is None or cat is None:
+                continue
+            domain.note_use(self.env.docname, f"{node['kind']}:{node['ident']}")
+            node.replace_self(render.draw(cat, node, self.env.docname))
 
 
 class HiddenToctrees(SphinxTransform):
@@ -189,25 +205,17 @@ class TalkCatalogDirective(SphinxDirective):
                 subtype="no-catalog",
             )
             return []
-        domain.note_use(self.env.docname, "*")  # every row, in catalog order
-        domain.note_view(self.env.docname, "*")
+        # read: the toctree (conference ids in order, the speaker index if any); shown:
+        # conference links, filters and every talk's row, drawn at write time
+        domain.note_use(self.env.docname, "order:conference", "has:people")
+        domain.note_view(self.env.docname, "catalog")
         cfg = tb_config.read(self.config)
-        nav = nodes.paragraph(classes=["talkbook-catalog-nav"])
-        nav += nodes.strong(text=_("By conference") + ": ")
-        for i, conf in enumerate(cat.rows("conferences")):
-            if i:
-                nav += nodes.Text(" · ")
-            nav += render.row_ref("conference", conf["id"], cat.title("conferences", conf))
-        nav += nodes.Text(" — ")
-        nav += render.row_ref("tags", "index", _("All {n} tags").format(n=cat.count("tags")))
         children = [f"{cfg.conferences_path}/{c}" for c in cat.rows_by_id("conferences")]
         children.append(f"{cfg.tags_path}/index")
         if cat.people():
             children.append(f"{cfg.speakers_path}/index")
         return [
-            nav,
-            render.catalog_filters(cat),
-            render.catalog_table(cat),
+            render.row_view(view="catalog"),
             hidden_toctree(self.env.docname, ["/" + c for c in children]),
         ]
 
@@ -224,6 +232,8 @@ class RowDirective(SphinxDirective):
         kind, _sep, ident = self.arguments[0].partition(":")
         cat = domain_of(self.env).catalog
         table = KINDS.get(kind)
+        if cat is not None and table is not None:
+            domain_of(self.env).note_use(self.env.docname, f"+{kind}:{ident}")  # the warning
         if cat is None or table is None or ident not in cat.rows_by_id(table):
             logger.warning(
                 f"{self.name}: no catalog row {self.arguments[0]!r}",
@@ -246,41 +256,34 @@ class FieldsDirective(RowDirective):
     """``talkbook-fields kind:id`` — subtitle, summary and the fields shown on pages."""
 
     def render(self, cat: Catalog, table: str, ident: str) -> list[nodes.Node]:
-        domain = domain_of(self.env)
-        row = cat.rows_by_id(table)[ident]
-        keys = [f"{KINDS_REV[table]}:{ident}"]
-        for col in cat.schema[table].columns:
-            if col.ref in KINDS_REV:
-                keys += [f"{KINDS_REV[col.ref]}:{v}" for v in cat.refs(table, row, col.ref)]
-        domain.note_use(self.env.docname, *keys)
-        return render.row_page(cat, table, ident)
+        kind = KINDS_REV[table]
+        domain_of(self.env).note_view(self.env.docname, f"row:{kind}:{ident}")
+        return [render.row_view(view="fields", kind=kind, ident=ident)]
 
 
 KINDS_REV = {v: k for k, v in KINDS.items()}
 
 
 class TalksDirective(RowDirective):
-    """``talkbook-talks kind:id`` — the talks of a conference or tag, or related to a talk."""
+    """``talkbook-talks kind:id`` — the talks of a conference or tag, or related to a talk
+    (drawn at write time; with ``:toctree:`` the talks' pages hang below the page)."""
 
     option_spec = {"toctree": directives.flag}
 
     def render(self, cat: Catalog, table: str, ident: str) -> list[nodes.Node]:
         domain = domain_of(self.env)
-        if table == "talks":
-            talks = render.related_talks(cat, ident)
-            domain.note_use(self.env.docname, "order:talk", f"talk:{ident}")
-        else:
-            talks = cat.talks_of(ident) if table == "conferences" else cat.talks_tagged(ident)
-            domain.note_use(self.env.docname, "order:talk")
-        domain.note_use(self.env.docname, *(f"talk:{t['id']}" for t in talks))
-        domain.note_view(self.env.docname, *(f"covers:{t['id']}" for t in talks))
+        kind = KINDS_REV[table]
+        group = "related" if table == "talks" else kind
+        domain.note_view(self.env.docname, f"list:{group}:{ident}")
         section_id = "related" if table == "talks" else "talks"
-        if not talks:
-            return [nodes.paragraph(text=_("No talks yet."), section_id=section_id)]
-        listing = render.talk_list(cat, talks)
-        listing["section_id"] = section_id
-        out: list[nodes.Node] = [listing]
+        view = render.row_view(
+            view="talks", kind=kind, ident=ident, group=group, section_id=section_id
+        )
+        view["none"] = _("No talks yet.")
+        out: list[nodes.Node] = [view]
         if "toctree" in self.options:
+            domain.note_use(self.env.docname, f"ids:{group}:{ident}")
+            talks = talks_in(cat, group, ident)
             folder = tb_config.read(self.config).talks_path
             out.append(hidden_toctree(self.env.docname, [f"/{folder}/{t['id']}" for t in talks]))
         return out
@@ -288,23 +291,21 @@ class TalksDirective(RowDirective):
 
 class SpeakerIndexDirective(SphinxDirective):
     """``talkbook-speaker-index`` — every person of the people column with their number of
-    talks; speaker pages hang below."""
+    talks (drawn at write time); speaker pages hang below."""
 
     def run(self) -> list[nodes.Node]:
         domain = domain_of(self.env)
         cat = domain.catalog
         if cat is None:
             return []
-        domain.note_use(self.env.docname, "*")
-        items = nodes.bullet_list(classes=["talkbook-tag-cloud"])
+        domain.note_use(self.env.docname, "people")  # the toctree, by name
+        domain.note_view(self.env.docname, "index:speakers")
         people = sorted(cat.people().items(), key=lambda item: item[1])
-        for slug, name in people:
-            para = nodes.paragraph()
-            para += render.row_ref("speaker", slug, name)
-            para += nodes.Text(f" ({len(cat.talks_by(slug))})")
-            items += nodes.list_item("", para)
         folder = tb_config.read(self.config).speakers_path
-        return [items, hidden_toctree(self.env.docname, [f"/{folder}/{s}" for s, _ in people])]
+        return [
+            render.row_view(view="speaker-index"),
+            hidden_toctree(self.env.docname, [f"/{folder}/{s}" for s, _ in people]),
+        ]
 
 
 class SpeakerTalksDirective(SphinxDirective):
@@ -314,13 +315,11 @@ class SpeakerTalksDirective(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         domain = domain_of(self.env)
-        cat = domain.catalog
-        if cat is None:
+        if domain.catalog is None:
             return []
-        talks = cat.talks_by(self.arguments[0])
-        domain.note_use(self.env.docname, "order:talk", *(f"talk:{t['id']}" for t in talks))
-        domain.note_view(self.env.docname, *(f"covers:{t['id']}" for t in talks))
-        return [render.talk_list(cat, talks)] if talks else []
+        slug = self.arguments[0]
+        domain.note_view(self.env.docname, f"list:speaker:{slug}")
+        return [render.row_view(view="talks", kind="speaker", ident=slug, group="speaker")]
 
 
 class BacklinksDirective(RowDirective):
@@ -341,23 +340,23 @@ class PagesDirective(RowDirective):
 
 
 class TagIndexDirective(SphinxDirective):
-    """``talkbook-tag-index`` — every tag with its number of talks; tag pages hang below."""
+    """``talkbook-tag-index`` — every tag with its number of talks (drawn at write time);
+    tag pages hang below."""
 
     def run(self) -> list[nodes.Node]:
         domain = domain_of(self.env)
         cat = domain.catalog
         if cat is None:
             return []
-        domain.note_use(self.env.docname, "*")
-        items = nodes.bullet_list(classes=["talkbook-tag-cloud"])
         tags = sorted(cat.rows("tags"), key=lambda t: cat.title("tags", t))
-        for tag in tags:
-            para = nodes.paragraph()
-            para += render.row_ref("tag", tag["id"], cat.title("tags", tag), ("talkbook-tag",))
-            para += nodes.Text(f" ({len(cat.talks_tagged(tag['id']))})")
-            items += nodes.list_item("", para)
+        # the toctree, by title
+        domain.note_use(self.env.docname, "order:tag", *(f"tag:{t['id']}" for t in tags))
+        domain.note_view(self.env.docname, "index:tags")
         folder = tb_config.read(self.config).tags_path
-        return [items, hidden_toctree(self.env.docname, [f"/{folder}/{t['id']}" for t in tags])]
+        return [
+            render.row_view(view="tag-index"),
+            hidden_toctree(self.env.docname, [f"/{folder}/{t['id']}" for t in tags]),
+        ]
 
 
 # --------------------------------------------------------------------------- placeholders
@@ -372,6 +371,12 @@ class ResolvePlaceholders(SphinxPostTransform):
     def run(self, **kwargs: Any) -> None:
         domain = domain_of(self.env)
         here = self.env.docname
+        cat = domain.catalog
+        for node in list(self.document.findall(render.row_view)) + list(
+            self.document.findall(render.row_link)
+        ):
+            # catalog rows first: cards and lists hold the placeholders below
+            node.replace_self(render.draw(cat, node, here) if cat is not None else [])
         for node in list(self.document.findall(render.talk_backrefs)):
             node.replace_self(also_covered(domain, node["talk_id"], node["docname"]))
         for node in list(self.document.findall(render.talk_coverage)):

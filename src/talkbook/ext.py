@@ -42,6 +42,7 @@ from .directives import (
     TalkRole,
     TalksDirective,
     TitleRole,
+    TitleRowLinks,
     pending_toctree,
 )
 from .frontmatter import load_field_specs, parse_front_matter, quote_dates
@@ -283,6 +284,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_transform(StableSectionIds)
     app.add_transform(ReadableSectionIds)
     app.add_transform(HiddenToctrees)
+    app.add_transform(TitleRowLinks)
     app.add_post_transform(ResolvePlaceholders)
     app.connect("config-inited", load_catalog, priority=400)
     app.connect("config-inited", generate.write_sources, priority=950)  # after external-toc
@@ -294,12 +296,16 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-get-outdated", domain.outdated_by_catalog)
     app.connect("env-get-updated", domain.updated_backlinks)
     app.connect("env-get-updated", rewrite_after_interruption)
+    app.connect("env-before-read-docs", domain.note_read_docs, priority=900)  # the final list
+    app.connect("write-started", domain.parents_of_read_docs)
+    app.connect("doctree-resolved", domain.restore_parents, priority=0)
+    app.connect("build-finished", domain.restore_parents, priority=0)
     app.connect("build-finished", clear_running)
     app.add_css_file("talkbook.css")
     app.add_js_file("talkbook.js", defer="defer")
     return {
         "version": __version__,
-        "env_version": 4,  # 4: generated pages are documents; one validator at source-read
+        "env_version": 5,  # 5: catalog rows drawn at write time (shown keys, read keys)
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

@@ -2,12 +2,13 @@
 index), written from the catalog before Sphinx looks for documents.
 
 The sources hold ids and directives only, never catalog text, so a stranger's CSV cell
-cannot inject markup; the directives render the rows when the page is read. Sphinx then
-treats them like any note: search index, toctree, previous/next, sharing tags, sitemap.
+cannot inject markup; the directives leave placeholders that draw the rows when the page
+is written (the title when it is read). Sphinx then treats them like any note: search
+index, toctree, previous/next, sharing tags, sitemap.
 
 - A source is written only when its text changes, so an incremental build reads again just
   the pages of rows added or removed (edits of a row reach the pages that show it through
-  the row dependencies in :mod:`talkbook.domain`).
+  the shown keys and read dependencies in :mod:`talkbook.domain`).
 - Each file starts with a marker; a file without it at a generated page's path is the
   book's own, and the build stops naming both rather than overwrite it.
 - Each folder gets a ``.gitignore`` listing exactly the generated files.
@@ -28,6 +29,7 @@ from sphinx.errors import ExtensionError
 
 from . import config as tb_config
 from .catalog import Catalog, CatalogError, cached_catalog
+from .domain import groups
 from .files import write_atomic
 from .i18n import _
 
@@ -66,17 +68,9 @@ def sources(app: Sphinx, cat: Catalog) -> dict[str, str]:
         text = env.get_template(f"talkbook/generated-{template}.md").render(marker=MARKER, **ctx)
         out[f"{folder}/{name}.md"] = text
 
+    related = groups(cat)["related"]
     for talk in cat.rows("talks"):
-        tags = set(cat.refs("talks", talk, "tags"))
-        related = (
-            any(
-                o["id"] != talk["id"] and tags & set(cat.refs("talks", o, "tags"))
-                for o in cat.rows("talks")
-            )
-            if tags
-            else False
-        )
-        add(cfg.talks_path, talk["id"], "talk", id=talk["id"], related=related)
+        add(cfg.talks_path, talk["id"], "talk", id=talk["id"], related=bool(related[talk["id"]]))
     for conf in cat.rows("conferences"):
         add(cfg.conferences_path, conf["id"], "conference", id=conf["id"])
     for tag in cat.rows("tags"):

@@ -4,6 +4,11 @@ Everything a reader sees of a row comes from the schema: a column is shown where
 ``show`` says (card, page, catalog), under its ``label``, formatted by ``display``; refs
 become links to the referenced row's generated page. Links are ``pending_xref`` nodes that
 the ``talk`` domain resolves for any builder, so nothing here knows about URLs.
+
+Rows are drawn at write time: directives leave a :class:`row_view` or :class:`row_link`
+placeholder, and :func:`draw` renders it from the current catalog when the page is written
+(``directives.ResolvePlaceholders``). A row edit then writes the pages that show the row
+without reading them again (``talkbook.domain``: shown keys vs read dependencies).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from docutils import nodes
 from sphinx.addnodes import pending_xref
 
 from .catalog import Catalog, Column, TableSchema, is_url, split_list
-from .domain import CATALOG_KINDS
+from .domain import CATALOG_KINDS, TABLE_OF_KIND, groups, talks_in
 from .i18n import _
 
 KIND_OF_TABLE = CATALOG_KINDS  # "talks" -> "talk", ...
@@ -34,7 +39,19 @@ class pages_list(nodes.General, nodes.Element):
     """Placeholder: pages whose front matter ``field`` names ``value``."""
 
 
-PLACEHOLDERS = (talk_backrefs, talk_coverage, backlinks_list, pages_list)
+class row_view(nodes.General, nodes.Element):
+    """Placeholder: what a page shows of catalog rows (``view``: card, fields, talks,
+    tag-index, speaker-index, catalog), drawn at write time by :func:`draw`."""
+
+
+class row_link(nodes.General, nodes.Inline, nodes.TextElement):
+    """Placeholder: a link to a row's page under its title (or the author's ``label``), drawn
+    at write time; in a heading, drawn when the page is read (``directives.TitleRowLinks``).
+    It holds the title as read, as text for whatever looks at the page before it is
+    written."""
+
+
+PLACEHOLDERS = (talk_backrefs, talk_coverage, backlinks_list, pages_list, row_view, row_link)
 
 
 def row_ref(kind: str, ident: str, text: str, classes: tuple[str, ...] = ()) -> pending_xref:
@@ -115,20 +132,37 @@ def fields(cat: Catalog, table_key: str, row: dict[str, str], where: str) -> lis
     return [*notes, flist] if len(flist) else notes
 
 
-def talk_card(cat: Catalog, talk_id: str, docname: str) -> nodes.container:
-    """A talk's card in a note: title (linked), subtitle, fields, "also covered in"."""
-    talk = cat.talk(talk_id)
-    table = cat.schema["talks"]
+def talk_card(talk_id: str, docname: str) -> nodes.container:
+    """A talk's card in a note, as read: the container (its section covers the talk) with
+    a placeholder for the content, drawn at write time by :func:`card_body`."""
     card = nodes.container(classes=["talkbook-card"])
     card["talk_id"] = talk_id
+    card += row_view(view="card", kind="talk", ident=talk_id, docname=docname)
+    return card
+
+
+def card_body(cat: Catalog, talk_id: str, docname: str) -> list[nodes.Node]:
+    """A card's content: title (linked), subtitle, fields, "also covered in"."""
+    talk = cat.talk(talk_id)
+    table = cat.schema["talks"]
     title = nodes.paragraph(classes=["talkbook-card-title"])
     title += row_ref("talk", talk_id, cat.title("talks", talk))
-    card += title
+    out: list[nodes.Node] = [title]
     if table.subtitle and talk.get(table.subtitle):
-        card += nodes.paragraph(text=talk[table.subtitle], classes=["talkbook-card-title-en"])
-    card.extend(fields(cat, "talks", talk, "card"))
-    card += talk_backrefs(talk_id=talk_id, docname=docname)
-    return card
+        out.append(nodes.paragraph(text=talk[table.subtitle], classes=["talkbook-card-title-en"]))
+    out.extend(fields(cat, "talks", talk, "card"))
+    out.append(talk_backrefs(talk_id=talk_id, docname=docname))
+    return out
+
+
+def talk_link(cat: Catalog, talk_id: str, text: str = "") -> pending_xref:
+    """The {talk} role's link: the talk's title (or ``text``), its subtitle as tooltip."""
+    talk = cat.talk(talk_id)
+    node = row_ref("talk", talk_id, text or cat.title("talks", talk))
+    subtitle = cat.schema["talks"].subtitle
+    if subtitle and talk.get(subtitle):
+        node["reftitle"] = talk[subtitle]
+    return node
 
 
 def row_page(cat: Catalog, table_key: str, ident: str) -> list[nodes.Node]:
@@ -159,16 +193,77 @@ def talk_list(cat: Catalog, talks: list[dict[str, str]]) -> nodes.bullet_list:
     return items
 
 
-def related_talks(cat: Catalog, talk_id: str, limit: int = 6) -> list[dict[str, str]]:
+def related_talks(cat: Catalog, talk_id: str) -> list[dict[str, str]]:
     """Other talks sharing the most tags with this one (catalog order breaks ties)."""
-    talk = cat.talk(talk_id)
-    mine = set(cat.refs("talks", talk, "tags"))
-    scored = []
-    for i, other in enumerate(cat.rows("talks")):
-        shared = len(mine & set(cat.refs("talks", other, "tags")))
-        if other["id"] != talk_id and shared:
-            scored.append((-shared, i, other))
-    return [o for _, _, o in sorted(scored, key=lambda x: x[:2])[:limit]]
+    return talks_in(cat, "related", talk_id)
+
+
+def tag_index(cat: Catalog) -> nodes.bullet_list:
+    """Every tag (by title) with its number of talks."""
+    items = nodes.bullet_list(classes=["talkbook-tag-cloud"])
+    tagged = groups(cat)["tag"]
+    for tag in sorted(cat.rows("tags"), key=lambda t: cat.title("tags", t)):
+        para = nodes.paragraph()
+        para += row_ref("tag", tag["id"], cat.title("tags", tag), ("talkbook-tag",))
+        para += nodes.Text(f" ({len(tagged.get(tag['id'], []))})")
+        items += nodes.list_item("", para)
+    return items
+
+
+def speaker_index(cat: Catalog) -> nodes.bullet_list:
+    """Every person of the people column (by name) with their number of talks."""
+    items = nodes.bullet_list(classes=["talkbook-tag-cloud"])
+    talks_by = groups(cat)["speaker"]
+    for slug, name in sorted(cat.people().items(), key=lambda item: item[1]):
+        para = nodes.paragraph()
+        para += row_ref("speaker", slug, name)
+        para += nodes.Text(f" ({len(talks_by.get(slug, []))})")
+        items += nodes.list_item("", para)
+    return items
+
+
+def catalog_nav(cat: Catalog) -> nodes.paragraph:
+    """Links to every conference and to the tag index, above the catalog table."""
+    nav = nodes.paragraph(classes=["talkbook-catalog-nav"])
+    nav += nodes.strong(text=_("By conference") + ": ")
+    for i, conf in enumerate(cat.rows("conferences")):
+        if i:
+            nav += nodes.Text(" · ")
+        nav += row_ref("conference", conf["id"], cat.title("conferences", conf))
+    nav += nodes.Text(" — ")
+    nav += row_ref("tags", "index", _("All {n} tags").format(n=cat.count("tags")))
+    return nav
+
+
+def draw(cat: Catalog, node: row_view | row_link, docname: str) -> list[nodes.Node]:
+    """What a placeholder shows, from the catalog as it is when the page is written."""
+    kind, ident = node.get("kind", ""), node.get("ident", "")
+    table = TABLE_OF_KIND.get(kind, "")
+    if kind and ident not in (cat.rows_by_id(table) if table in cat.schema else cat.people()):
+        return []  # gone since the page was read: the page is being read again anyway
+    if isinstance(node, row_link):
+        link = talk_link(cat, ident, node.get("label", ""))
+        if "talkbook_mention" in node:
+            link["talkbook_mention"] = node["talkbook_mention"]
+        return [link]
+    view = node["view"]
+    if view == "card":  # the note's own name: in a single-page build ``docname`` is the root
+        return card_body(cat, ident, node["docname"])
+    if view == "fields":
+        return row_page(cat, table, ident)
+    if view == "talks":
+        talks = talks_in(cat, node["group"], ident)
+        if talks:
+            return [talk_list(cat, talks)]
+        none = node.get("none", "")
+        return [nodes.paragraph(text=none)] if none else []
+    if view == "tag-index":
+        return [tag_index(cat)]
+    if view == "speaker-index":
+        return [speaker_index(cat)]
+    if view == "catalog":
+        return [catalog_nav(cat), catalog_filters(cat), catalog_table(cat)]
+    raise ValueError(f"unknown row view {view!r}")
 
 
 def catalog_table(cat: Catalog) -> nodes.table:
