@@ -37,16 +37,14 @@ from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.util import logging
 
 from ..files import write_atomic
-
-if TYPE_CHECKING:
-    from .postings import Postings
+from .postings import Postings, js_call, shard_key, shard_of, utf16  # noqa: F401 (API)
 
 logger = logging.getLogger(__name__)
 
@@ -331,31 +329,6 @@ class PageStore:
 
 
 # --------------------------------------------------------------------------- writing
-def shard_key(term: str) -> str:
-    """The part of a term that picks its shard: the first Hangul syllable, else two chars."""
-    if "\uac00" <= term[0] <= "\ud7a3":
-        return term[0]
-    return term[:2]
-
-
-def shard_of(term: str, nshards: int) -> int:
-    """Must match ``shardOf`` in talkbook-search.js."""
-    h = 0
-    for ch in shard_key(term):
-        h = (h * 31 + ord(ch)) & 0xFFFFFFFF
-    return h % nshards
-
-
-def utf16(term: str) -> bytes:
-    """Sort key: JavaScript compares strings by UTF-16 code units (not code points)."""
-    return term.encode("utf-16-be", "surrogatepass")
-
-
-def _js(callback: str, *args: Any) -> str:
-    body = ",".join(json.dumps(a, ensure_ascii=False, separators=(",", ":")) for a in args)
-    return f"TalkbookSearch.{callback}({body});\n"
-
-
 def write_index(
     outdir: Path,
     pages: list[tuple[str, str, PageTerms | StoredPage]],
@@ -375,8 +348,6 @@ def write_index(
 
     Returns sizes: ``meta``, ``shards``, ``nshards``, ``largest``, ``written``.
     """
-    from .postings import Postings
-
     target = outdir / OUT_DIR
     target.mkdir(parents=True, exist_ok=True)
     if postings is None:
@@ -401,7 +372,7 @@ def write_index(
         size = path.stat().st_size
         sizes["shards"] += size
         sizes["largest"] = max(sizes["largest"], size)
-    meta_data = _js("meta", meta).encode()
+    meta_data = js_call("meta", meta).encode()
     sizes["written"] += _write_if_changed(target / "meta.js", meta_data)
     sizes["meta"] = len(meta_data)
     for old in target.glob("s[0-9]*.js"):

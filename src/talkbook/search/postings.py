@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import json
 import math
 import pickle
 from array import array
@@ -34,6 +35,31 @@ logger = logging.getLogger(__name__)
 _SEP = "\x1f"
 #: digest of this module: kept postings made by other code are made again
 SOURCE_DIGEST = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()[:16]
+
+
+def shard_key(term: str) -> str:
+    """The part of a term that picks its shard: the first Hangul syllable, else two chars."""
+    if "\uac00" <= term[0] <= "\ud7a3":
+        return term[0]
+    return term[:2]
+
+
+def shard_of(term: str, nshards: int) -> int:
+    """Must match ``shardOf`` in talkbook-search.js."""
+    h = 0
+    for ch in shard_key(term):
+        h = (h * 31 + ord(ch)) & 0xFFFFFFFF
+    return h % nshards
+
+
+def utf16(term: str) -> bytes:
+    """Sort key: JavaScript compares strings by UTF-16 code units (not code points)."""
+    return term.encode("utf-16-be", "surrogatepass")
+
+
+def js_call(callback: str, *args: Any) -> str:
+    body = ",".join(json.dumps(a, ensure_ascii=False, separators=(",", ":")) for a in args)
+    return f"TalkbookSearch.{callback}({body});\n"
 
 
 class Page(Protocol):
@@ -107,7 +133,7 @@ class Postings:
         return self
 
     def _covered(self, term: str) -> bool:
-        """A word + particle (``컨슈머를``) whose pages all hold the shortest kept stem the
+        """A word + particle (consumer + object particle) whose pages all hold the shortest kept stem the
         query side strips it to (stemmer_js tries particles longest first, before any other
         ending): the browser finds its pages through the stem; about a fifth of a Korean
         index. Depends only on shorter terms, so terms are decided shortest first."""
@@ -136,8 +162,6 @@ class Postings:
         return max(1, min(4096, math.ceil(self.total / max(1024, self.shard_bytes))))
 
     def _layout(self) -> None:
-        from .engine import shard_of
-
         self.nshards = self._count()
         self.members = [set() for _ in range(self.nshards)]
         for term in self.texts:
@@ -147,8 +171,6 @@ class Postings:
     def update(self, changed: dict[int, tuple[Page | None, Page | None]]) -> set[int] | None:
         """Patch the postings for the pages re-indexed: doc id -> (old page, new page).
         Returns the shards to write again (None: all of them, the count changed)."""
-        from .engine import shard_of
-
         affected: set[str] = set()
         fresh: dict[str, list[tuple[int, int]]] = {}
         for doc_id, (old, new) in changed.items():
@@ -221,10 +243,8 @@ class Postings:
     def shard_text(self, i: int) -> bytes:
         """``TalkbookSearch.shard(i, "...")``: one string of ``term<TAB>postings`` lines in
         JavaScript's string order (the browser finds a term by binary search)."""
-        from .engine import _js, utf16
-
         lines = "\n".join(self.texts[t] for t in sorted(self.members[i], key=utf16))
-        return _js("shard", i, lines).encode()
+        return js_call("shard", i, lines).encode()
 
     def terms(self) -> set[str]:
         """Every term of the book's pages (covered forms too)."""
