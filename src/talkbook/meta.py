@@ -182,13 +182,15 @@ def toc_structure(app: Sphinx, env: BuildEnvironment) -> dict[str, Any]:
     """Reading order of the documents, the part caption each one sits under, and each
     document's parent in the toctree (generated pages hang below the catalog page)."""
     order: list[str] = []
+    seen: set[str] = set()  # (a membership test on `order` made the walk O(N^2))
     part: dict[str, str] = {}
     parent: dict[str, str] = {}
     root = app.config.root_doc
 
     def walk(doc: str, caption: str, up: str) -> None:
-        if doc in order or doc not in env.all_docs:
+        if doc in seen or doc not in env.all_docs:
             return
+        seen.add(doc)
         order.append(doc)
         if up != root:
             parent[doc] = up
@@ -198,6 +200,7 @@ def toc_structure(app: Sphinx, env: BuildEnvironment) -> dict[str, Any]:
             walk(child, caption, doc)
 
     order.append(root)
+    seen.add(root)
     try:
         tree = env.get_doctree(root)
     except Exception:  # noqa: BLE001 - no root doctree (e.g. an empty test book)

@@ -123,7 +123,12 @@ def publish_notebooks(app: Sphinx, exception: Exception | None) -> None:
     salt = json.dumps([__version__, pins, str(outdir)], sort_keys=True).encode()
     published: dict[str, str] = {}
     for docname in sorted(app.env.found_docs):
+        # a text notebook has jupytext/kernelspec front matter, which Sphinx keeps in the
+        # page's metadata: only those (and .ipynb files) are opened, not every page
+        meta = app.env.metadata.get(docname, {})
         source = Path(app.env.doc2path(docname))
+        if source.suffix != ".ipynb" and "jupytext" not in meta and "kernelspec" not in meta:
+            continue
         if not source.is_file() or not is_notebook_source(source):
             continue
         target = outdir / f"{docname}.ipynb"

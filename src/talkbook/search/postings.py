@@ -171,24 +171,25 @@ class Postings:
     def update(self, changed: dict[int, tuple[Page | None, Page | None]]) -> set[int] | None:
         """Patch the postings for the pages re-indexed: doc id -> (old page, new page).
         Returns the shards to write again (None: all of them, the count changed)."""
-        affected: set[str] = set()
-        fresh: dict[str, list[tuple[int, int]]] = {}
+        # only the terms whose (page, code) pair changed: an edited paragraph leaves most
+        # of a page's terms, and so most posting lists, as they were
+        fresh: dict[str, dict[int, int | None]] = {}  # term -> doc -> new code (None: gone)
         for doc_id, (old, new) in changed.items():
-            if old is not None:
-                affected.update(old.names())
-            if new is not None:
-                for term, code in new.entries():
-                    fresh.setdefault(term, []).append((doc_id, code))
-                    affected.add(term)
-        ids = set(changed)
-        for term in affected:
+            before = dict(old.entries()) if old is not None else {}
+            after = dict(new.entries()) if new is not None else {}
+            for term in before.keys() | after.keys():
+                code = after.get(term)
+                if before.get(term) != code:
+                    fresh.setdefault(term, {})[doc_id] = code
+        affected = set(fresh)
+        for term, docs in fresh.items():
             flat = self.table.get(term)
             pairs = (
-                [(flat[i], flat[i + 1]) for i in range(0, len(flat), 2) if flat[i] not in ids]
+                [(flat[i], flat[i + 1]) for i in range(0, len(flat), 2) if flat[i] not in docs]
                 if flat is not None
                 else []
             )
-            pairs += fresh.get(term, [])
+            pairs += [(d, c) for d, c in docs.items() if c is not None]
             if pairs:
                 pairs.sort()
                 self.table[term] = array("I", [n for pair in pairs for n in pair])
