@@ -53,12 +53,8 @@ def test_no_change_rebuild_keeps_the_index(tmp_path: Path, monkeypatch: pytest.M
     assert fourth["index"] != "unchanged" and fourth["pages"] == 2, fourth
 
 
-def test_edit_rewrites_only_the_shards_that_change(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """An edited page rewrites the index files whose text changed (here one shard: the
-    page's length and title stay); every other file keeps its mtime, and the result equals
-    a clean build of the edited book."""
+def small_shards_book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """A Korean book with 1 KB shards (many shards from a few pages); the stats file."""
     stats = tmp_path / "stats.jsonl"
     monkeypatch.setenv(STATS_ENV, str(stats))
     src = tmp_path / "src"
@@ -68,11 +64,25 @@ def test_edit_rewrites_only_the_shards_that_change(
         "talkbook_search_shard_kb = 1\n",
         encoding="utf-8",
     )
-    words = ["카프카", "쿠버네티스", "파티션", "컨슈머", "모델", "서빙", "샤딩", "로그", "검색"]
-    pages = [f"p{i}" for i in range(24)]
+    return stats, src
+
+
+def write_index_page(src: Path, pages: list[str]) -> None:
     (src / "index.rst").write_text(
         "색인\n====\n\n.. toctree::\n\n" + "".join(f"   {p}\n" for p in pages), encoding="utf-8"
     )
+
+
+def test_edit_rewrites_only_the_shards_that_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An edited page rewrites the index files whose text changed (here one shard: the
+    page's length and title stay); every other file keeps its mtime, and the result equals
+    a clean build of the edited book."""
+    stats, src = small_shards_book(tmp_path, monkeypatch)
+    words = ["카프카", "쿠버네티스", "파티션", "컨슈머", "모델", "서빙", "샤딩", "로그", "검색"]
+    pages = [f"p{i}" for i in range(24)]
+    write_index_page(src, pages)
     for i, p in enumerate(pages):
         body = " ".join(f"{words[(i + k) % len(words)]}{i}{k}" for k in range(40))
         (src / f"{p}.rst").write_text(f"쪽 {i}\n=====\n\n{body}\n", encoding="utf-8")
@@ -108,15 +118,7 @@ def test_patched_postings_equal_a_clean_build(
     through the kept and patched postings, the index of a clean build."""
     import random
 
-    stats = tmp_path / "stats.jsonl"
-    monkeypatch.setenv(STATS_ENV, str(stats))
-    src = tmp_path / "src"
-    src.mkdir()
-    (src / "conf.py").write_text(
-        'project = "t"\nlanguage = "ko"\nextensions = ["talkbook.search"]\n'
-        "talkbook_search_shard_kb = 1\n",
-        encoding="utf-8",
-    )
+    stats, src = small_shards_book(tmp_path, monkeypatch)
     nouns = ["카프카", "컨슈머", "파티션", "모델", "서버", "로그", "검색", "색인"]
     particles = ["", "를", "을", "가", "이", "는", "에서", "으로", "의"]
     rng = random.Random(3)
@@ -126,9 +128,7 @@ def test_patched_postings_equal_a_clean_build(
         return f"쪽 {i}\n=====\n\n{' '.join(words)}.\n"
 
     pages = [f"p{i}" for i in range(8)]
-    (src / "index.rst").write_text(
-        "색인\n====\n\n.. toctree::\n\n" + "".join(f"   {p}\n" for p in pages), encoding="utf-8"
-    )
+    write_index_page(src, pages)
     for i, p in enumerate(pages):
         (src / f"{p}.rst").write_text(text(i), encoding="utf-8")
     out = tmp_path / "out"
