@@ -181,13 +181,14 @@ def write_catalog(app: Sphinx, exception: Exception | None) -> None:
         return
     outdir = Path(app.outdir)
     (outdir / DATA_FOLDER).mkdir(exist_ok=True)
-    for src in data_files(app):  # copyfile leaves a file with the same content alone
+    files = data_files(app)
+    for src in files:  # copyfile leaves a file with the same content alone
         copyfile(src, outdir / DATA_FOLDER / src.name)
     path = outdir / CATALOG_FILE
     if unchanged(app, path):
         return
     stamp_path = Path(app.doctreedir) / "talkbook-catalog.stamp"
-    stamp = catalog_inputs(app)
+    stamp = catalog_inputs(app, files)
     if stamp is not None and path.is_file():
         try:
             if stamp_path.read_text(encoding="utf-8") == stamp:
@@ -204,7 +205,7 @@ def write_catalog(app: Sphinx, exception: Exception | None) -> None:
         write_atomic(stamp_path, stamp.encode("utf-8"), sync=False)
 
 
-def catalog_inputs(app: Sphinx) -> str | None:
+def catalog_inputs(app: Sphinx, files: list[Path]) -> str | None:
     """A digest of everything catalog.json is made of: the pages' front matter and covered
     sections (the domain), the catalog files, the documents and the settings its URLs and
     title come from, and this module. Making the document costs ~1 s at 10,000 pages; this,
@@ -212,7 +213,7 @@ def catalog_inputs(app: Sphinx) -> str | None:
     if "talk" not in app.env.domains:
         return None
     domain = app.env.get_domain("talk")
-    files = [(p.name, hashlib.sha1(p.read_bytes()).hexdigest()) for p in data_files(app)]
+    digests = [(p.name, hashlib.sha1(p.read_bytes()).hexdigest()) for p in files]
     config = app.config
     text = json.dumps(
         [
@@ -220,7 +221,7 @@ def catalog_inputs(app: Sphinx) -> str | None:
             _SOURCE_DIGEST,
             domain.data["pages"],
             domain.data["covers"],
-            files,
+            digests,
             sorted(app.env.found_docs),
             [config.html_baseurl, config.html_title, config.project, config.root_doc],
             repr(tb_config.read(config)),

@@ -174,6 +174,21 @@ def write_atomic(path: Path, data: bytes, *, exclusive: bool = False, sync: bool
             os.unlink(tmp)
 
 
+def write_if_changed(path: Path, data: bytes, *, sync: bool = True) -> bool:
+    """:func:`write_atomic` unless the file already holds *data* (its mtime then stays, and
+    nothing that watches it sees a change); the folder is made when missing. True when
+    written."""
+    path = Path(path)
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, data, sync=sync)
+    return True
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

@@ -30,7 +30,7 @@ from sphinx.errors import ExtensionError
 from . import config as tb_config
 from .catalog import Catalog, CatalogError, cached_catalog
 from .domain import groups
-from .files import write_atomic
+from .files import write_atomic, write_if_changed
 from .i18n import _
 
 MARKER = "talkbook: generated from the talk catalog; edit the catalog, not this file"
@@ -111,9 +111,7 @@ def write_sources(app: Sphinx, config: Config) -> None:
                     f"at {rel} from the catalog (rename the file, or choose another folder "
                     f"with talkbook_{Path(rel).parts[0].rstrip('s')}s_path)"
                 )
-        if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(path, text.encode("utf-8"))
+        write_if_changed(path, text.encode("utf-8"))
     for folder in cfg.generated_folders.values():
         here = srcdir / folder
         if not here.is_dir():

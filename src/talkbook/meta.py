@@ -46,7 +46,7 @@ from sphinx.util.osutil import relative_uri
 
 from . import __version__
 from . import config as tb_config
-from .files import write_atomic
+from .files import write_if_changed
 from .generate import is_generated
 from .i18n import _
 
@@ -99,9 +99,7 @@ def redirect_template(app: Sphinx, config: Config) -> Path:
         moved=html.escape(_("This page has moved to a new address")),
     )
     path = Path(app.doctreedir) / "talkbook-redirect.html"
-    if not path.is_file() or path.read_text(encoding="utf-8") != text:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, text.encode("utf-8"))
+    write_if_changed(path, text.encode("utf-8"))
     return path
 
 

@@ -28,7 +28,7 @@ from sphinx.locale import get_translation
 from sphinx.util import logging
 
 from . import __version__
-from .files import write_atomic
+from .files import write_atomic, write_if_changed
 
 logger = logging.getLogger(__name__)
 _ = get_translation("talkbook")
@@ -162,10 +162,7 @@ def _publish(docname: str, source: Path, target: Path, pins: dict[str, str]) -> 
         cell = nbformat.v4.new_code_cell(code)
         cell.metadata["tags"] = ["remove-cell"]
         nb.cells.insert(0, cell)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    data = nbformat.writes(nb).encode("utf-8")
-    if not target.is_file() or target.read_bytes() != data:
-        write_atomic(target, data, sync=False)
+    write_if_changed(target, nbformat.writes(nb).encode("utf-8"), sync=False)
     return True
 
 

@@ -43,7 +43,7 @@ from docutils import nodes
 from sphinx import addnodes
 from sphinx.util import logging
 
-from ..files import write_atomic
+from ..files import write_atomic, write_if_changed
 from .postings import Postings, js_call, shard_key, shard_of, utf16  # noqa: F401 (API)
 
 logger = logging.getLogger(__name__)
@@ -368,28 +368,17 @@ def write_index(
     for i in range(nshards):
         path = target / f"s{i}.js"
         if dirty is None or i in dirty or not path.is_file():
-            sizes["written"] += _write_if_changed(path, postings.shard_text(i))
+            sizes["written"] += write_if_changed(path, postings.shard_text(i), sync=False)
         size = path.stat().st_size
         sizes["shards"] += size
         sizes["largest"] = max(sizes["largest"], size)
     meta_data = js_call("meta", meta).encode()
-    sizes["written"] += _write_if_changed(target / "meta.js", meta_data)
+    sizes["written"] += write_if_changed(target / "meta.js", meta_data, sync=False)
     sizes["meta"] = len(meta_data)
     for old in target.glob("s[0-9]*.js"):
         if not old.stem[1:].isdigit() or int(old.stem[1:]) >= nshards:
             old.unlink()
     return sizes
-
-
-def _write_if_changed(path: Path, data: bytes) -> int:
-    """Write *data* atomically unless the file holds it already; 1 when written."""
-    try:
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
-            return 0
-    except OSError:
-        pass
-    write_atomic(path, data, sync=False)
-    return 1
 
 
 def reading_order(env: Any, root: str, docs: Iterable[str]) -> list[str]:
